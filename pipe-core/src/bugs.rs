@@ -46,6 +46,18 @@ pub enum Bug {
     CancelFlushNotCleared,
     /// `read_at_least` does not resume a paused writer.
     ReadAtLeastNoResume,
+    /// A flush cancel with no flush pending is lost.
+    CancelFlushNotSticky,
+    /// A read cancel with no read pending is lost.
+    CancelReadNotSticky,
+    /// The writer's current segment goes back to the pool while still written.
+    SegmentReturnedWhileWritten,
+    /// The reader sees advanced but unflushed bytes.
+    UnflushedVisible,
+    /// `SequenceReader` mishandles a segment boundary.
+    SequenceReaderBoundaryOffByOne,
+    /// `Sequence::slice` mishandles a boundary comparison.
+    SliceBoundaryOffByOne,
 }
 
 #[cfg(feature = "seeded-bugs")]
@@ -72,6 +84,12 @@ mod select {
             ("cancel_read_not_cleared", Bug::CancelReadNotCleared),
             ("cancel_flush_not_cleared", Bug::CancelFlushNotCleared),
             ("read_at_least_no_resume", Bug::ReadAtLeastNoResume),
+            ("slice_boundary_off_by_one", Bug::SliceBoundaryOffByOne),
+            ("sequence_reader_boundary_off_by_one", Bug::SequenceReaderBoundaryOffByOne),
+            ("unflushed_visible", Bug::UnflushedVisible),
+            ("segment_returned_while_written", Bug::SegmentReturnedWhileWritten),
+            ("cancel_read_not_sticky", Bug::CancelReadNotSticky),
+            ("cancel_flush_not_sticky", Bug::CancelFlushNotSticky),
         ];
     }
 

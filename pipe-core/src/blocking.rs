@@ -8,20 +8,31 @@ use core::pin::pin;
 use core::task::{Context, Poll, Waker};
 use std::io;
 
-use crate::sync::{thread, PayloadArc};
+use crate::sync::{thread, AtomicBool, Ordering, PayloadArc};
 use crate::{FlushResult, PipeError, PipeReader, PipeWriter, ReadResult};
 
-struct ThreadWaker(thread::Thread);
+/// Wakes a thread blocked in [`block_on`].
+struct ThreadWaker {
+    thread: thread::Thread,
+    /// Set by every wake, so the blocked thread can spin on a flag of its
+    /// own instead of re-polling (and locking) the pipe.
+    notified: AtomicBool,
+}
 
 impl alloc::task::Wake for ThreadWaker {
     fn wake(self: PayloadArc<Self>) {
-        self.0.unpark();
+        self.wake_by_ref();
     }
 
     fn wake_by_ref(self: &PayloadArc<Self>) {
-        self.0.unpark();
+        self.notified.store(true, Ordering::Release);
+        self.thread.unpark();
     }
 }
+
+/// Polls between backoff spins before parking; none under the model
+/// checkers, where each poll would only multiply the explored states.
+const SPIN_ROUNDS: u32 = if cfg!(any(loom, feature = "shuttle")) { 0 } else { 10 };
 
 /// Runs `future` to completion on the current thread, parking it while the
 /// future is pending.
@@ -29,14 +40,37 @@ impl alloc::task::Wake for ThreadWaker {
 /// Parking tolerates spurious and early wakes: an unpark that arrives before
 /// the park makes the park return at once.
 pub fn block_on<F: Future>(future: F) -> F::Output {
-    let waker = Waker::from(PayloadArc::new(ThreadWaker(thread::current())));
-    let mut cx = Context::from_waker(&waker);
     let mut future = pin!(future);
+    // Most pipe calls resolve at once; try that before paying for a waker.
+    // If the first poll is pending, the next poll registers the real waker
+    // and re-checks under the pipe's lock, so no wake can be lost between.
+    if let Poll::Ready(output) = future.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
+        return output;
+    }
+    let notifier = PayloadArc::new(ThreadWaker { thread: thread::current(), notified: AtomicBool::new(false) });
+    let waker = Waker::from(notifier.clone());
+    let mut cx = Context::from_waker(&waker);
     loop {
         if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
             return output;
         }
-        thread::park();
+        // The other side usually runs on another core and is about to act:
+        // waiting a moment for the wake saves a park/unpark pair of system
+        // calls. A wake that lands after this check still unparks us.
+        let mut woken = false;
+        for round in 0..SPIN_ROUNDS {
+            if notifier.notified.swap(false, Ordering::Acquire) {
+                woken = true;
+                break;
+            }
+            for _ in 0..(1u32 << round) {
+                core::hint::spin_loop();
+            }
+        }
+        if !woken {
+            thread::park();
+            notifier.notified.store(false, Ordering::Relaxed);
+        }
     }
 }
 

@@ -207,7 +207,14 @@ impl State {
             return;
         }
         while let Some(front) = self.chain.front() {
-            let Some(len) = front.sealed_len else { break };
+            let len = match front.sealed_len {
+                Some(len) => len,
+                // Seeded bug: the writer's current segment counts as done once read.
+                None if bug!(SegmentReturnedWhileWritten) && front.readable(self.flushed_end) > 0 => {
+                    front.readable(self.flushed_end)
+                }
+                None => break,
+            };
             if front.base + len as u64 > self.consumed {
                 break;
             }
@@ -289,7 +296,8 @@ impl Shared {
 
     fn cancel_pending_read(&self) {
         let waker = self.state.with(|s| {
-            s.read_canceled = true;
+            // Seeded bug: a cancel with no read pending is lost.
+            s.read_canceled = !(bug!(CancelReadNotSticky) && s.reader_waker.is_none());
             if bug!(CancelReadNoWake) {
                 return None;
             }
@@ -300,7 +308,8 @@ impl Shared {
 
     fn cancel_pending_flush(&self) {
         let waker = self.state.with(|s| {
-            s.flush_canceled = true;
+            // Seeded bug: a cancel with no flush pending is lost.
+            s.flush_canceled = !(bug!(CancelFlushNotSticky) && s.writer_waker.is_none());
             if bug!(CancelFlushNoWake) {
                 return None;
             }
@@ -475,7 +484,12 @@ impl PipeWriter {
             unsafe { tail.as_ref() }.track.wrote(self.written, self.written + n);
         }
         self.written += n;
-        self.unflushed += n;
+        if bug!(UnflushedVisible) {
+            // Seeded bug: advanced bytes are published without a flush.
+            self.shared.state.with(|s| s.flushed_end += n as u64);
+        } else {
+            self.unflushed += n;
+        }
         self.memory_len -= n;
         Ok(())
     }
@@ -521,21 +535,28 @@ impl PipeWriter {
     /// Bytes are published when `flush` is called, even if the returned
     /// future is never polled.
     pub fn flush(&mut self) -> Flush<'_> {
-        if !self.completed && self.unflushed > 0 {
-            let n = core::mem::take(&mut self.unflushed) as u64;
-            let pause = self.shared.pause;
-            let waker = self.shared.state.with(|s| Self::commit(s, pause, n));
-            wake(waker);
+        if self.completed {
+            return Flush { writer: Some(self), early: None };
         }
-        Flush { writer: Some(self), error: None }
+        let n = core::mem::take(&mut self.unflushed) as u64;
+        let pause = self.shared.pause;
+        // The common case — no back pressure, no cancel, reader alive — is
+        // settled in this one critical section; anything else is left for
+        // `poll_flush`, so a flag is only consumed by a polled future.
+        let (waker, settled) = self.shared.state.with(|s| {
+            let waker = Self::commit(s, pause, n);
+            (waker, !s.paused && !s.flush_canceled && s.reader_done.is_none())
+        });
+        wake(waker);
+        let early = settled.then_some(Ok(FlushResult::default()));
+        Flush { writer: Some(self), early }
     }
 
     /// Copies `bytes` into the pipe, spanning segments as needed, then
     /// flushes (W5).
     pub fn write(&mut self, bytes: &[u8]) -> Flush<'_> {
-        let error = self.copy_in(bytes).err();
-        if error.is_some() {
-            return Flush { writer: Some(self), error };
+        if let Err(error) = self.copy_in(bytes) {
+            return Flush { writer: Some(self), early: Some(Err(error)) };
         }
         self.flush()
     }
@@ -569,6 +590,9 @@ impl PipeWriter {
         }
         let n = core::mem::take(&mut self.unflushed) as u64;
         let pause = self.shared.pause;
+        // Seeded bug: register the waker in a second critical section.
+        let late = bug!(WriterRegistersLate);
+        let mut cx = cx;
         let (poll, reader_waker) = self.shared.state.with(|s| {
             let reader_waker = Self::commit(s, pause, n);
             let poll = if let Some(Completion::Failed(error)) = &s.reader_done {
@@ -581,7 +605,7 @@ impl PipeWriter {
             } else if s.reader_done.is_some() {
                 Poll::Ready(Ok(FlushResult { completed: true, canceled: false }))
             } else if s.paused {
-                if let Some(cx) = cx {
+                if let Some(cx) = cx.as_deref_mut().filter(|_| !late) {
                     register(&mut s.writer_waker, cx.waker());
                 }
                 Poll::Pending
@@ -590,6 +614,9 @@ impl PipeWriter {
             };
             (poll, reader_waker)
         });
+        if let (true, true, Some(cx)) = (late, poll.is_pending(), cx) {
+            self.shared.state.with(|s| register(&mut s.writer_waker, cx.waker()));
+        }
         wake(reader_waker);
         poll
     }
@@ -617,7 +644,8 @@ impl PipeWriter {
         let written = self.written;
         let has_tail = self.tail.take().is_some();
         let waker = self.shared.state.with(|s| {
-            s.flushed_end += unflushed;
+            // Seeded bug: completion drops the unflushed bytes (W8).
+            s.flushed_end += if bug!(CompleteDropsUnflushed) { 0 } else { unflushed };
             if has_tail {
                 if let Some(back) = s.chain.back_mut() {
                     back.sealed_len = Some(written);
@@ -663,8 +691,8 @@ impl fmt::Debug for PipeWriter {
 #[must_use = "the bytes are published already; await the future to honour back pressure"]
 pub struct Flush<'a> {
     writer: Option<&'a mut PipeWriter>,
-    /// An error found before any waiting (e.g. by `write`'s copy).
-    error: Option<PipeError>,
+    /// An outcome settled before the first poll (by `flush` or `write`).
+    early: Option<Result<FlushResult, PipeError>>,
 }
 
 impl Future for Flush<'_> {
@@ -672,9 +700,9 @@ impl Future for Flush<'_> {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = &mut *self;
-        if let Some(error) = this.error.take() {
+        if let Some(outcome) = this.early.take() {
             this.writer = None;
-            return Poll::Ready(Err(error));
+            return Poll::Ready(outcome);
         }
         let Some(writer) = this.writer.as_deref_mut() else {
             return Poll::Ready(Err(PipeError::PolledAfterCompletion));
@@ -806,6 +834,9 @@ impl PipeReader {
             return Poll::Ready(Err(PipeError::ReadAlreadyOutstanding));
         }
         let view = &mut self.view;
+        // Seeded bug: register the waker in a second critical section.
+        let late = bug!(ReaderRegistersLate);
+        let mut cx = cx;
         let (poll, writer_waker) = self.shared.state.with(|s| {
             if let Some(Completion::Failed(error)) = &s.writer_done {
                 return (Poll::Ready(Err(PipeError::WriterFailed(error.clone()))), None);
@@ -833,12 +864,18 @@ impl PipeReader {
                 s.paused = false;
                 writer_waker = s.writer_waker.take();
             }
-            if let Some(cx) = cx {
+            if let Some(cx) = cx.as_deref_mut().filter(|_| !late) {
                 s.read_min = min;
                 register(&mut s.reader_waker, cx.waker());
             }
             (Poll::Pending, writer_waker)
         });
+        if let (true, true, Some(cx)) = (late, poll.is_pending(), cx) {
+            self.shared.state.with(|s| {
+                s.read_min = min;
+                register(&mut s.reader_waker, cx.waker());
+            });
+        }
         wake(writer_waker);
         poll
     }

@@ -62,6 +62,8 @@ extern crate std;
 #[doc(hidden)]
 pub mod bugs;
 mod error;
+#[cfg(feature = "reference-model")]
+pub mod model;
 mod options;
 mod pipe;
 mod pool;

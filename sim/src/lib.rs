@@ -57,5 +57,6 @@ pub const LOGIC_BUGS: &[&str] = &[
     "cancel_read_not_sticky",
     "cancel_flush_not_sticky",
     "unflushed_visible",
-    "segment_returned_while_written",
+    "complete_drops_unflushed",
+    "slice_boundary_off_by_one",
 ];

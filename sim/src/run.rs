@@ -829,6 +829,7 @@ impl Sim {
                         ),
                     );
                 }
+                self.check_slices(&buffer, &model.bytes)?;
                 let chunks = buffer.chunks().count();
                 let (consumed, examined) = self.choose_advance(&buffer)?;
                 let start = buffer.start();
@@ -875,6 +876,32 @@ impl Sim {
                 mismatch(&expected, actual)
             }
         }
+    }
+
+    /// Cross-checks `slice`, `slice_positions` and `get_position` on a
+    /// random range of the buffer against the model's bytes (S2, S3).
+    fn check_slices(&mut self, buffer: &Sequence<'_>, bytes: &[u8]) -> Check {
+        let len = buffer.len();
+        let a = self.rng.range(0, len);
+        let b = self.rng.range(a, len);
+        let want = bytes.get(a..b).unwrap_or(&[]);
+        let by_offsets = buffer.slice(a, b).map(|s| s.to_vec());
+        let by_positions = buffer
+            .get_position(a)
+            .and_then(|pa| buffer.get_position(b).and_then(|pb| buffer.slice_positions(pa, pb)))
+            .map(|s| s.to_vec());
+        for (how, got) in [("slice", by_offsets), ("slice_positions", by_positions)] {
+            match got {
+                Ok(got) if got == want => {}
+                other => {
+                    return self.err(
+                        "mismatch",
+                        format!("{how}({a}, {b}) of a {len}-byte buffer: {:?}, model {:?}", other.map(|g| truncated(&g)), truncated(want)),
+                    )
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Picks how far to consume and examine a buffer.

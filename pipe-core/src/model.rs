@@ -526,7 +526,9 @@ impl Model {
     /// Whether a read that waits (registered, needing `min`) must have been
     /// woken by now: the event it waits for has happened (C2).
     pub fn read_would_resolve(&self, min: usize) -> bool {
-        self.reader_done.is_some() || self.outstanding.is_some() || self.read_ready(min)
+        self.reader_done.is_some()
+            || self.outstanding.is_some()
+            || self.read_ready(min)
             || matches!(self.writer_done, Some(End::Failed(_)))
     }
 
@@ -607,7 +609,7 @@ impl Model {
 
     /// Whether M2 holds now.
     pub fn m2_holds(&self) -> bool {
-        self.m2_bound().map_or(true, |bound| self.unexamined() <= bound)
+        !matches!(self.m2_bound(), Some(bound) if self.unexamined() > bound)
     }
 }
 
@@ -640,7 +642,10 @@ mod tests {
         assert!(m.memory_returned(3, 4));
         assert!(matches!(m.apply(&Op::Advance { n: 3 }), Outcome::Done));
         assert!(matches!(m.apply(&Op::TryRead), Outcome::ReadPending));
-        assert!(matches!(m.apply(&Op::PollFlush), Outcome::Flushed(FlushOutcome { completed: false, canceled: false })));
+        assert!(matches!(
+            m.apply(&Op::PollFlush),
+            Outcome::Flushed(FlushOutcome { completed: false, canceled: false })
+        ));
         let read = read_bytes(m.apply(&Op::TryRead));
         assert_eq!(read.bytes, (0..3).map(pattern_byte).collect::<Vec<_>>());
     }
@@ -713,10 +718,7 @@ mod tests {
         m.apply(&Op::Write { len: 4 });
         read_bytes(m.apply(&Op::PollRead { min: 0 }));
         assert!(same_error(&err(m.apply(&Op::TryRead)), &PipeError::ReadAlreadyOutstanding));
-        assert!(same_error(
-            &err(advance_to(&mut m, 5, 5)),
-            &PipeError::PositionBeyondEnd { offset: 5, end: 4 }
-        ));
+        assert!(same_error(&err(advance_to(&mut m, 5, 5)), &PipeError::PositionBeyondEnd { offset: 5, end: 4 }));
         assert!(same_error(
             &err(advance_to(&mut m, 3, 1)),
             &PipeError::ExaminedBeforeConsumed { consumed: 3, examined: 1 }
@@ -724,11 +726,9 @@ mod tests {
         advance_to(&mut m, 1, 3);
         read_bytes(m.apply(&Op::PollRead { min: 1 }));
         assert!(same_error(&err(advance_to(&mut m, 0, 3)), &PipeError::PositionReleased { offset: 0, start: 1 }));
-        assert!(same_error(
-            &err(advance_to(&mut m, 2, 2)),
-            &PipeError::ExaminedMovedBack { examined: 2, previous: 3 }
-        ));
-        let foreign = m.apply(&Op::AdvanceTo { consumed: 2, examined: 3, consumed_foreign: true, examined_foreign: false });
+        assert!(same_error(&err(advance_to(&mut m, 2, 2)), &PipeError::ExaminedMovedBack { examined: 2, previous: 3 }));
+        let foreign =
+            m.apply(&Op::AdvanceTo { consumed: 2, examined: 3, consumed_foreign: true, examined_foreign: false });
         assert!(same_error(&err(foreign), &PipeError::ForeignPosition));
         m.apply(&Op::CompleteReader { error: false });
         assert!(same_error(&err(m.apply(&Op::TryRead)), &PipeError::ReaderCompleted));

@@ -53,7 +53,9 @@ fn parse() -> Result<Args, String> {
 
 fn replay_command(seed: u64, bug: Option<&str>) -> String {
     match bug {
-        Some(bug) => format!("cargo run -p sim --release --features seeded-bugs -- --replay {seed} --trace --bug {bug}"),
+        Some(bug) => {
+            format!("cargo run -p sim --release --features seeded-bugs -- --replay {seed} --trace --bug {bug}")
+        }
         None => format!("cargo run -p sim --release -- --replay {seed} --trace"),
     }
 }
@@ -71,16 +73,16 @@ fn print_shrunk(report: RunReport, bug: Option<&str>) {
     let steps = report.steps;
     let shrunk = shrink(report, 4000);
     let r = &shrunk.report;
-    println!(
-        "shrunk in {} runs: {} -> {} steps, {} ops, {} bytes",
-        shrunk.attempts, steps, r.steps, r.ops, r.bytes
-    );
+    println!("shrunk in {} runs: {} -> {} steps, {} ops, {} bytes", shrunk.attempts, steps, r.steps, r.ops, r.bytes);
     if let Some(trace) = &r.trace {
         print!("{trace}");
     }
     let features = if bug.is_some() { " --features seeded-bugs" } else { "" };
     let bug = bug.map(|b| format!(" --bug {b}")).unwrap_or_default();
-    println!("replay the shrunk history: cargo run -p sim --release{features} -- --trace{bug} --tape {}", format_tape(&r.tape));
+    println!(
+        "replay the shrunk history: cargo run -p sim --release{features} -- --trace{bug} --tape {}",
+        format_tape(&r.tape)
+    );
 }
 
 fn main() -> ExitCode {

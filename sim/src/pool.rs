@@ -96,10 +96,8 @@ impl SegmentPool for TestPool {
 
     fn give_back(&mut self, segment: Segment) {
         self.count(|c| c.returns += 1);
-        if self.mode == PoolMode::Reuse || self.mode == PoolMode::Mixed {
-            if self.free.len() < 16 {
-                self.free.push(segment);
-            }
+        if matches!(self.mode, PoolMode::Reuse | PoolMode::Mixed) && self.free.len() < 16 {
+            self.free.push(segment);
         }
     }
 }

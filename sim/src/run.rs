@@ -7,7 +7,9 @@ use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Wake, Waker};
 
-use pipe_core::model::{completion_error, pattern_byte, same_error, Event, FlushOutcome, Model, Op, Outcome, ReadOutcome};
+use pipe_core::model::{
+    completion_error, pattern_byte, same_error, Event, FlushOutcome, Model, Op, Outcome, ReadOutcome,
+};
 use pipe_core::{pipe, CancelHandle, PipeError, PipeOptions, PipeReader, PipeWriter, Position, Sequence};
 
 use crate::config::Config;
@@ -232,7 +234,8 @@ impl Sim {
             if runnable.is_empty() {
                 if self.in_flight.is_empty() {
                     self.check_liveness()?;
-                    return self.err("deadlock", format!("no task runnable and no wake in flight; {}", self.describe()));
+                    return self
+                        .err("deadlock", format!("no task runnable and no wake in flight; {}", self.describe()));
                 }
             } else {
                 let task = runnable[self.rng.below(runnable.len() as u64) as usize];
@@ -448,9 +451,7 @@ impl Sim {
 
     fn expect_unit(&self, what: &str, expected: Outcome, actual: Result<(), PipeError>) -> Check {
         match (&expected, &actual) {
-            (Outcome::Err(e), Err(a)) if same_error(e, a) => {
-                Ok(())
-            }
+            (Outcome::Err(e), Err(a)) if same_error(e, a) => Ok(()),
             (Outcome::Done | Outcome::Memory { .. } | Outcome::Flushed(_) | Outcome::Unknown, Ok(())) => Ok(()),
             _ => self.err("mismatch", format!("{what}: model says {expected:?}, pipe answered {actual:?}")),
         }
@@ -514,7 +515,12 @@ impl Sim {
         Ok(())
     }
 
-    fn check_flush(&mut self, what: &str, expected: Outcome, actual: Poll<Result<pipe_core::FlushResult, PipeError>>) -> Check {
+    fn check_flush(
+        &mut self,
+        what: &str,
+        expected: Outcome,
+        actual: Poll<Result<pipe_core::FlushResult, PipeError>>,
+    ) -> Check {
         let was_waiting = self.ws == WriterState::WaitingFlush;
         match (&expected, &actual) {
             (Outcome::FlushPending, Poll::Pending) => {
@@ -685,7 +691,11 @@ impl Sim {
     }
 
     /// `advance_to` with positions that may be wrong; `(position, foreign)`.
-    fn misuse_advance(&mut self, (consumed, consumed_foreign): (Position, bool), (examined, examined_foreign): (Position, bool)) -> Check {
+    fn misuse_advance(
+        &mut self,
+        (consumed, consumed_foreign): (Position, bool),
+        (examined, examined_foreign): (Position, bool),
+    ) -> Check {
         self.coverage.hit(Mark::MisuseReader);
         let expected = self.model_apply(&Op::AdvanceTo {
             consumed: consumed.offset(),
@@ -789,7 +799,11 @@ impl Sim {
         };
         let step = self.step;
         let mismatch = |expected: &Outcome, actual: String| {
-            fail(step, "mismatch", format!("read(min {min}, wait {wait}): model says {expected:?}, pipe answered {actual}"))
+            fail(
+                step,
+                "mismatch",
+                format!("read(min {min}, wait {wait}): model says {expected:?}, pipe answered {actual}"),
+            )
         };
         match (&expected, actual) {
             (Outcome::ReadPending, Poll::Pending) => {
@@ -896,7 +910,11 @@ impl Sim {
                 other => {
                     return self.err(
                         "mismatch",
-                        format!("{how}({a}, {b}) of a {len}-byte buffer: {:?}, model {:?}", other.map(|g| truncated(&g)), truncated(want)),
+                        format!(
+                            "{how}({a}, {b}) of a {len}-byte buffer: {:?}, model {:?}",
+                            other.map(|g| truncated(&g)),
+                            truncated(want)
+                        ),
                     )
                 }
             }
@@ -971,10 +989,8 @@ impl Sim {
             return self.err("mismatch", format!("completion flags: pipe {stats:?}"));
         }
         if !m.m2_holds() {
-            return self.err(
-                "m2",
-                format!("M2: {} unexamined bytes exceed the bound {:?}", m.unexamined(), m.m2_bound()),
-            );
+            return self
+                .err("m2", format!("M2: {} unexamined bytes exceed the bound {:?}", m.unexamined(), m.m2_bound()));
         }
         if m.unexamined() > self.cfg.pause as u64 && self.cfg.pause > 0 {
             self.coverage.hit(Mark::AbovePause);
@@ -985,7 +1001,10 @@ impl Sim {
             if stats.segments_rented > allowed {
                 return self.err(
                     "m1",
-                    format!("M1: {} segments rented with every byte consumed (allowed {allowed})", stats.segments_rented),
+                    format!(
+                        "M1: {} segments rented with every byte consumed (allowed {allowed})",
+                        stats.segments_rented
+                    ),
                 );
             }
         }
@@ -997,11 +1016,13 @@ impl Sim {
     fn check_liveness(&mut self) -> Check {
         let pending = |sim: &Self, task: usize| sim.woken[task] || sim.in_flight.iter().any(|&(t, _)| t == task);
         if self.ws == WriterState::WaitingFlush && !pending(self, WRITER) && self.model.flush_would_resolve() {
-            return self.err("lost-wakeup", format!("the writer waits on a flush that can resolve; {}", self.describe()));
+            return self
+                .err("lost-wakeup", format!("the writer waits on a flush that can resolve; {}", self.describe()));
         }
         if let ReaderState::WaitingRead { min } = self.rs {
             if !pending(self, READER) && self.model.read_would_resolve(min) {
-                return self.err("lost-wakeup", format!("the reader waits on a read that can resolve; {}", self.describe()));
+                return self
+                    .err("lost-wakeup", format!("the reader waits on a read that can resolve; {}", self.describe()));
             }
         }
         Ok(())

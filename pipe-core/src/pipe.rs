@@ -575,6 +575,9 @@ impl PipeWriter {
             self.advance(n)?;
             bytes = rest;
         }
+        // The rest of the memory `write` asked for was never handed out, so
+        // a later `advance` must not commit it (W2).
+        self.memory_len = 0;
         Ok(())
     }
 

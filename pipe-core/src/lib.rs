@@ -68,6 +68,7 @@ mod options;
 mod pipe;
 mod pool;
 mod sequence;
+mod sequence_reader;
 mod sync;
 
 #[cfg(feature = "std")]
@@ -80,6 +81,7 @@ pub use options::{
 pub use pipe::{pipe, CancelHandle, Flush, FlushResult, PipeReader, PipeStats, PipeWriter, Read, ReadResult};
 pub use pool::{BoundedPool, Segment, SegmentPool};
 pub use sequence::{Chunks, Position, Sequence};
+pub use sequence_reader::SequenceReader;
 
 #[cfg(feature = "std")]
 pub use blocking::block_on;

@@ -152,7 +152,10 @@ fn check_entry(entry: &Entry<'_>, flat: &[u8]) {
 }
 
 /// A slicing result and the flat range (or error) the oracle expects.
-type Pushed<'a> = (Result<Sequence<'a>, PipeError>, Result<(usize, usize), PipeError>);
+type Pushed<'a> = (
+    Result<Sequence<'a>, PipeError>,
+    Result<(usize, usize), PipeError>,
+);
 
 /// Runs a `sequence_slice` case; panics on any difference from the oracle.
 pub fn check_slice(case: &SliceCase) {

@@ -5,6 +5,9 @@
 #[path = "../../fuzz/src/checks.rs"]
 #[allow(dead_code)]
 mod checks;
+#[path = "../../fuzz/src/pipe_ops.rs"]
+#[allow(dead_code)]
+mod pipe_ops;
 
 use std::path::PathBuf;
 
@@ -41,4 +44,10 @@ fn s1_s3_sequence_slice_corpus_replays_clean() {
 fn s4_sequence_reader_corpus_replays_clean() {
     let n = replay("sequence_reader", checks::run_reader_bytes);
     assert!(n >= 10, "sequence_reader corpus has only {n} files");
+}
+
+#[test]
+fn pipe_ops_corpus_replays_clean_against_the_model() {
+    let n = replay("pipe_ops", pipe_ops::run_pipe_bytes);
+    assert!(n >= 10, "pipe_ops corpus has only {n} files");
 }

@@ -58,6 +58,17 @@ pub enum Bug {
     SequenceReaderBoundaryOffByOne,
     /// `Sequence::slice` mishandles a boundary comparison.
     SliceBoundaryOffByOne,
+    /// The spin lock tests and then sets its flag in two steps, so two
+    /// threads can both enter.
+    LockNotAtomic,
+    /// Writer completion drops advanced but unflushed bytes (W8).
+    CompleteDropsUnflushed,
+    /// A pending read checks readiness and registers its waker in two
+    /// critical sections, so a flush in between is not delivered.
+    ReaderRegistersLate,
+    /// A paused flush checks back pressure and registers its waker in two
+    /// critical sections, so a resume in between is not delivered.
+    WriterRegistersLate,
 }
 
 #[cfg(feature = "seeded-bugs")]
@@ -90,6 +101,10 @@ mod select {
             ("segment_returned_while_written", Bug::SegmentReturnedWhileWritten),
             ("cancel_read_not_sticky", Bug::CancelReadNotSticky),
             ("cancel_flush_not_sticky", Bug::CancelFlushNotSticky),
+            ("lock_not_atomic", Bug::LockNotAtomic),
+            ("complete_drops_unflushed", Bug::CompleteDropsUnflushed),
+            ("reader_registers_late", Bug::ReaderRegistersLate),
+            ("writer_registers_late", Bug::WriterRegistersLate),
         ];
     }
 
@@ -153,6 +168,12 @@ pub(crate) fn lock_acquire() -> Ordering {
     } else {
         Ordering::Acquire
     }
+}
+
+/// Whether the spin lock takes its flag with a separate load and store.
+#[inline(always)]
+pub(crate) fn lock_not_atomic() -> bool {
+    bug!(LockNotAtomic)
 }
 
 /// Ordering of the spin lock's releasing store.

@@ -146,9 +146,17 @@ impl<T> SpinLock<T> {
     #[inline]
     pub(crate) fn with<R>(&self, f: impl FnOnce(&mut T) -> R) -> R {
         let mut spins = 0u32;
+        // Seeded bug: test, then set, in two steps (not atomic).
+        while crate::bugs::lock_not_atomic() && self.locked.load(crate::bugs::lock_acquire()) {
+            spin_wait(spins);
+        }
+        if crate::bugs::lock_not_atomic() {
+            self.locked.store(true, Ordering::Relaxed);
+        }
         // Acquire: everything the previous holder wrote before its release
         // store is visible inside our critical section.
-        while self
+        while !crate::bugs::lock_not_atomic()
+            && self
             .locked
             .compare_exchange_weak(false, true, crate::bugs::lock_acquire(), Ordering::Relaxed)
             .is_err()

@@ -1,0 +1,17 @@
+//! Both sides racing across the pause and resume edges (W6, R4, R5).
+//! Loom: every interleaving up to the stated preemption bound.
+#![cfg(loom)]
+
+use models::loom_runner::check;
+use models::loom_runner::Loom;
+use models::scenarios::pause_resume_race as model;
+
+#[test]
+fn w6_writer_and_reader_race_across_edges() {
+    check("pause_resume_race::w6_writer_and_reader_race_across_edges", 3, model::w6_writer_and_reader_race_across_edges::<Loom>);
+}
+
+#[test]
+fn r5_examined_not_consumed_resumes_writer() {
+    check("pause_resume_race::r5_examined_not_consumed_resumes_writer", 3, model::r5_examined_not_consumed_resumes_writer::<Loom>);
+}

@@ -26,12 +26,16 @@ fn c1_reader_is_a_streaming_body_for_io_copy_on_another_thread() {
         let copied = io::copy(&mut reader, &mut sink).map(|n| (n, sink));
         let _ = sender.send(copied);
     });
-    for chunk in body.chunks(333) {
-        writer.write_all(chunk).expect("write_all");
-    }
-    Write::flush(&mut writer).expect("flush");
-    drop(writer); // end of body
+    // The "client" streams the body in pieces, blocking under back pressure.
+    let client = thread::spawn(move || -> io::Result<()> {
+        for chunk in body.chunks(333) {
+            writer.write_all(chunk)?;
+        }
+        Write::flush(&mut writer)
+        // Dropping the writer ends the body.
+    });
     let (copied, sink) = receiver.recv_timeout(LIMIT).expect("io::copy returns").expect("copy");
+    client.join().expect("client thread").expect("client");
     assert_eq!(copied, 200_000);
     assert_eq!(sink, expected);
 }

@@ -40,7 +40,8 @@ fn c1_async_halves_run_on_different_threads() {
             pipe_core::block_on(writer.write(chunk)).expect("write");
         }
     });
-    let consumer = std::thread::spawn(move || {
+    let (sender, receiver) = mpsc::channel();
+    std::thread::spawn(move || {
         let mut received = Vec::new();
         loop {
             let (bytes, end, completed) = pipe_core::block_on(async {
@@ -50,12 +51,15 @@ fn c1_async_halves_run_on_different_threads() {
             received.extend(bytes);
             reader.advance(end).expect("advance");
             if completed {
-                return received;
+                let _ = sender.send(received);
+                return;
             }
         }
     });
+    // A lost wakeup must fail the test, not hang it.
+    let received = receiver.recv_timeout(Duration::from_secs(20)).expect("the consumer finishes");
     producer.join().expect("producer");
-    assert_eq!(consumer.join().expect("consumer"), expected);
+    assert_eq!(received, expected);
 }
 
 #[test]

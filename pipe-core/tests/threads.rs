@@ -69,7 +69,7 @@ fn c1_1048576_single_byte_flushes_are_read_in_order_on_two_threads() {
         writer.complete(None);
         Ok(())
     });
-    let (next, reads) = within(Duration::from_secs(120), "1 MiB of 1-byte flushes", move || {
+    let (next, reads) = within(Duration::from_secs(30), "1 MiB of 1-byte flushes", move || {
         let mut next = 0usize;
         let mut reads = 0usize;
         loop {

@@ -47,7 +47,10 @@ impl<'a> SequenceReader<'a> {
     /// Moves a cursor that sits at the end of its segment's bytes to the
     /// next segment holding a byte, unless it is at the sequence's end.
     fn normalized(&self, mut cursor: Cursor) -> Cursor {
+        // `segment < end.segment` only bounds the walk: before the end a
+        // byte always lies at or before the end's segment.
         while cursor.offset < self.sequence.end.offset
+            && cursor.segment < self.sequence.end.segment
             && cursor.index >= self.sequence.stop(cursor.segment)
         {
             // Seeded bug: lands one byte into the next segment.

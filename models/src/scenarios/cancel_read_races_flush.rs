@@ -6,8 +6,9 @@ use crate::{options, read, Join, Runtime};
 
 /// R9: a cancel from another thread wakes a waiting read, or, if it comes
 /// first, makes the next read resolve at once; either way canceled, empty.
+/// The flag is cleared once observed: the following read is a plain one.
 pub fn r9_cancel_wakes_waiting_reader<R: Runtime>() {
-    let (mut reader, writer) = pipe(options(0, 0, 2)).expect("valid options");
+    let (mut reader, mut writer) = pipe(options(0, 0, 2)).expect("valid options");
     let handle = reader.cancel_handle();
     let canceler = R::spawn(move || handle.cancel_pending_read());
     let got = read::<R>(&mut reader);
@@ -15,7 +16,10 @@ pub fn r9_cancel_wakes_waiting_reader<R: Runtime>() {
     assert!(!got.completed && got.bytes.is_empty(), "R9: nothing else happened");
     reader.advance(got.end).expect("advance");
     canceler.join();
-    drop(writer);
+    R::block_on(writer.write(b"ab")).expect("write");
+    let got = read::<R>(&mut reader);
+    assert!(!got.canceled, "R9: the cancel flag is cleared once observed");
+    assert_eq!(got.bytes, b"ab", "R2: the flushed bytes");
 }
 
 /// R9: one cancel racing a flush is observed by exactly one read (sticky,

@@ -42,90 +42,104 @@ fn c1_reader_is_a_streaming_body_for_io_copy_on_another_thread() {
 
 #[test]
 fn r10_read_to_end_stops_at_completion_and_eof_repeats() {
-    let (mut reader, mut writer) = small_pipe(0, 0, 4);
-    writer.write_all(b"first line\nsecond").expect("write");
-    writer.complete(None);
-    let mut text = Vec::new();
-    assert_eq!(reader.read_to_end(&mut text).expect("read_to_end"), 17);
-    assert_eq!(text, b"first line\nsecond");
-    let mut buf = [0u8; 8];
-    for _ in 0..3 {
-        assert_eq!(Read::read(&mut reader, &mut buf).expect("EOF"), 0, "EOF after completion, every time");
-    }
+    within(LIMIT, "r10_read_to_end_stops_at_completion_and_eof_repeats", || {
+        let (mut reader, mut writer) = small_pipe(0, 0, 4);
+        writer.write_all(b"first line\nsecond").expect("write");
+        writer.complete(None);
+        let mut text = Vec::new();
+        assert_eq!(reader.read_to_end(&mut text).expect("read_to_end"), 17);
+        assert_eq!(text, b"first line\nsecond");
+        let mut buf = [0u8; 8];
+        for _ in 0..3 {
+            assert_eq!(Read::read(&mut reader, &mut buf).expect("EOF"), 0, "EOF after completion, every time");
+        }
+    });
 }
 
 #[test]
 fn r2_read_line_spans_segments() {
-    let (mut reader, mut writer) = small_pipe(0, 0, 4);
-    writer.write_all(b"GET /index.html HTTP/1.1\r\nHost: x\r\n\r\n").expect("write");
-    drop(writer);
-    let mut line = String::new();
-    assert_eq!(reader.read_line(&mut line).expect("line"), 26);
-    assert_eq!(line, "GET /index.html HTTP/1.1\r\n");
-    let rest: Vec<String> = reader.lines().map(|l| l.expect("line")).collect();
-    assert_eq!(rest, ["Host: x", ""], "lines() strips CRLF");
+    within(LIMIT, "r2_read_line_spans_segments", || {
+        let (mut reader, mut writer) = small_pipe(0, 0, 4);
+        writer.write_all(b"GET /index.html HTTP/1.1\r\nHost: x\r\n\r\n").expect("write");
+        drop(writer);
+        let mut line = String::new();
+        assert_eq!(reader.read_line(&mut line).expect("line"), 26);
+        assert_eq!(line, "GET /index.html HTTP/1.1\r\n");
+        let rest: Vec<String> = reader.lines().map(|l| l.expect("line")).collect();
+        assert_eq!(rest, ["Host: x", ""], "lines() strips CRLF");
+    });
 }
 
 #[test]
 fn r2_small_reads_walk_the_buffer_in_order() {
-    let (mut reader, mut writer) = small_pipe(0, 0, 5);
-    writer.write_all(b"HelloWorld").expect("write");
-    let mut out = Vec::new();
-    let mut buf = [0u8; 3];
-    while out.len() < 10 {
-        let n = Read::read(&mut reader, &mut buf).expect("read");
-        assert!(n > 0 && n <= 3);
-        out.extend_from_slice(&buf[..n]);
-    }
-    assert_eq!(out, b"HelloWorld");
-    assert_eq!(Read::read(&mut reader, &mut []).expect("empty read"), 0, "an empty buffer reads 0 without waiting");
-    let mut exact = [0u8; 4];
-    writer.write_all(b"1234").expect("write");
-    reader.read_exact(&mut exact).expect("read_exact");
-    assert_eq!(&exact, b"1234");
+    within(LIMIT, "r2_small_reads_walk_the_buffer_in_order", || {
+        let (mut reader, mut writer) = small_pipe(0, 0, 5);
+        writer.write_all(b"HelloWorld").expect("write");
+        let mut out = Vec::new();
+        let mut buf = [0u8; 3];
+        while out.len() < 10 {
+            let n = Read::read(&mut reader, &mut buf).expect("read");
+            assert!(n > 0 && n <= 3);
+            out.extend_from_slice(&buf[..n]);
+        }
+        assert_eq!(out, b"HelloWorld");
+        assert_eq!(Read::read(&mut reader, &mut []).expect("empty read"), 0, "an empty buffer reads 0 without waiting");
+        let mut exact = [0u8; 4];
+        writer.write_all(b"1234").expect("write");
+        reader.read_exact(&mut exact).expect("read_exact");
+        assert_eq!(&exact, b"1234");
+    });
 }
 
 #[test]
 fn r11_writer_error_surfaces_as_an_io_error_carrying_writer_failed() {
-    let (mut reader, mut writer) = small_pipe(0, 0, 16);
-    writer.write_all(b"partial").expect("write");
-    writer.complete(Some(CompletionError::new(io::Error::new(io::ErrorKind::ConnectionReset, "peer reset"))));
-    let mut body = Vec::new();
-    let error = reader.read_to_end(&mut body).expect_err("the body failed");
-    assert_eq!(error.kind(), io::ErrorKind::Other);
-    let inner = error.get_ref().and_then(|e| e.downcast_ref::<PipeError>()).expect("a PipeError inside");
-    let PipeError::WriterFailed(original) = inner else { panic!("{inner:?}") };
-    let original = original.get_ref().downcast_ref::<io::Error>().expect("the writer's io::Error");
-    assert_eq!(original.kind(), io::ErrorKind::ConnectionReset);
-    assert_eq!(original.to_string(), "peer reset");
-    // Every later read fails the same way.
-    assert!(Read::read(&mut reader, &mut [0u8; 4]).is_err());
+    within(LIMIT, "r11_writer_error_surfaces_as_an_io_error_carrying_writer_failed", || {
+        let (mut reader, mut writer) = small_pipe(0, 0, 16);
+        writer.write_all(b"partial").expect("write");
+        writer.complete(Some(CompletionError::new(io::Error::new(io::ErrorKind::ConnectionReset, "peer reset"))));
+        let mut body = Vec::new();
+        let error = reader.read_to_end(&mut body).expect_err("the body failed");
+        assert_eq!(error.kind(), io::ErrorKind::Other);
+        let inner = error.get_ref().and_then(|e| e.downcast_ref::<PipeError>()).expect("a PipeError inside");
+        let PipeError::WriterFailed(original) = inner else { panic!("{inner:?}") };
+        let original = original.get_ref().downcast_ref::<io::Error>().expect("the writer's io::Error");
+        assert_eq!(original.kind(), io::ErrorKind::ConnectionReset);
+        assert_eq!(original.to_string(), "peer reset");
+        // Every later read fails the same way.
+        assert!(Read::read(&mut reader, &mut [0u8; 4]).is_err());
+    });
 }
 
 #[test]
 fn w9_io_write_after_reader_completed_is_broken_pipe() {
-    let (mut reader, mut writer) = small_pipe(0, 0, 16);
-    reader.complete(None);
-    let error = Write::write(&mut writer, b"nobody listens").expect_err("broken pipe");
-    assert_eq!(error.kind(), io::ErrorKind::BrokenPipe);
-    assert_eq!(writer.write_all(b"x").expect_err("still").kind(), io::ErrorKind::BrokenPipe);
-    assert_eq!(Write::flush(&mut writer).expect_err("flush").kind(), io::ErrorKind::BrokenPipe);
+    within(LIMIT, "w9_io_write_after_reader_completed_is_broken_pipe", || {
+        let (mut reader, mut writer) = small_pipe(0, 0, 16);
+        reader.complete(None);
+        let error = Write::write(&mut writer, b"nobody listens").expect_err("broken pipe");
+        assert_eq!(error.kind(), io::ErrorKind::BrokenPipe);
+        assert_eq!(writer.write_all(b"x").expect_err("still").kind(), io::ErrorKind::BrokenPipe);
+        assert_eq!(Write::flush(&mut writer).expect_err("flush").kind(), io::ErrorKind::BrokenPipe);
+    });
 }
 
 #[test]
 fn r11_io_write_after_reader_failed_carries_reader_failed() {
-    let (mut reader, mut writer) = small_pipe(0, 0, 16);
-    reader.complete(Some(CompletionError::message("parse error")));
-    let error = writer.write_all(b"x").expect_err("reader failed");
-    let inner = error.get_ref().and_then(|e| e.downcast_ref::<PipeError>()).expect("a PipeError inside");
-    assert!(matches!(inner, PipeError::ReaderFailed(e) if e.to_string() == "parse error"), "{inner:?}");
+    within(LIMIT, "r11_io_write_after_reader_failed_carries_reader_failed", || {
+        let (mut reader, mut writer) = small_pipe(0, 0, 16);
+        reader.complete(Some(CompletionError::message("parse error")));
+        let error = writer.write_all(b"x").expect_err("reader failed");
+        let inner = error.get_ref().and_then(|e| e.downcast_ref::<PipeError>()).expect("a PipeError inside");
+        assert!(matches!(inner, PipeError::ReaderFailed(e) if e.to_string() == "parse error"), "{inner:?}");
+    });
 }
 
 #[test]
 fn w8_io_write_after_writer_completed_is_broken_pipe() {
-    let (_reader, mut writer) = small_pipe(0, 0, 16);
-    writer.complete(None);
-    assert_eq!(Write::write(&mut writer, b"late").expect_err("completed").kind(), io::ErrorKind::BrokenPipe);
+    within(LIMIT, "w8_io_write_after_writer_completed_is_broken_pipe", || {
+        let (_reader, mut writer) = small_pipe(0, 0, 16);
+        writer.complete(None);
+        assert_eq!(Write::write(&mut writer, b"late").expect_err("completed").kind(), io::ErrorKind::BrokenPipe);
+    });
 }
 
 #[test]
@@ -160,26 +174,30 @@ fn w6_io_write_blocks_under_back_pressure_until_reader_catches_up() {
 
 #[test]
 fn r9_canceled_empty_read_is_interrupted_and_read_to_end_retries() {
-    let (mut reader, mut writer) = small_pipe(0, 0, 16);
-    reader.cancel_pending_read();
-    let error = Read::read(&mut reader, &mut [0u8; 4]).expect_err("canceled with nothing buffered");
-    assert_eq!(error.kind(), io::ErrorKind::Interrupted);
-    // The cancel was observed once; the pipe reads normally afterwards.
-    writer.write_all(b"ok").expect("write");
-    drop(writer);
-    let mut out = Vec::new();
-    reader.read_to_end(&mut out).expect("read_to_end");
-    assert_eq!(out, b"ok");
+    within(LIMIT, "r9_canceled_empty_read_is_interrupted_and_read_to_end_retries", || {
+        let (mut reader, mut writer) = small_pipe(0, 0, 16);
+        reader.cancel_pending_read();
+        let error = Read::read(&mut reader, &mut [0u8; 4]).expect_err("canceled with nothing buffered");
+        assert_eq!(error.kind(), io::ErrorKind::Interrupted);
+        // The cancel was observed once; the pipe reads normally afterwards.
+        writer.write_all(b"ok").expect("write");
+        drop(writer);
+        let mut out = Vec::new();
+        reader.read_to_end(&mut out).expect("read_to_end");
+        assert_eq!(out, b"ok");
+    });
 }
 
 #[test]
 fn r4_fill_buf_after_partial_consume_returns_the_rest_at_once() {
-    let (mut reader, mut writer) = small_pipe(0, 0, 16);
-    writer.write_all(b"abcdef").expect("write");
-    assert_eq!(reader.fill_buf().expect("fill"), b"abcdef");
-    reader.consume(2);
-    // Examined stopped short of the end: no wait for more bytes.
-    assert_eq!(reader.fill_buf().expect("fill"), b"cdef");
-    reader.consume(4);
-    assert_eq!(reader.stats().consumed, 6);
+    within(LIMIT, "r4_fill_buf_after_partial_consume_returns_the_rest_at_once", || {
+        let (mut reader, mut writer) = small_pipe(0, 0, 16);
+        writer.write_all(b"abcdef").expect("write");
+        assert_eq!(reader.fill_buf().expect("fill"), b"abcdef");
+        reader.consume(2);
+        // Examined stopped short of the end: no wait for more bytes.
+        assert_eq!(reader.fill_buf().expect("fill"), b"cdef");
+        reader.consume(4);
+        assert_eq!(reader.stats().consumed, 6);
+    });
 }

@@ -221,8 +221,7 @@ fn c2_wakers_are_woken_outside_the_pipe_lock() {
     std::thread::spawn(move || {
         // Reader side: a flush wakes a waker that re-enters the pipe.
         let (mut reader, mut writer) = small_pipe(4, 2, 16);
-        let waker =
-            Waker::from(Arc::new(Reentrant {
+        let waker = Waker::from(Arc::new(Reentrant {
             handle: Mutex::new(Some(reader.cancel_handle())),
             reader_side: true,
             woken: sender.clone(),
@@ -246,7 +245,6 @@ fn c2_wakers_are_woken_outside_the_pipe_lock() {
     }
     done.recv_timeout(Duration::from_secs(10)).expect("the pipe is usable after re-entrant wakes");
 }
-
 
 // ------------------------------------------------------------------ R12
 

@@ -299,10 +299,7 @@ fn r6_examined_moving_back_is_rejected_and_changes_nothing() {
     reader.advance_to(snap.start, snap.at(4)).expect("advance");
     let snap = read_now(&mut reader);
     let before = reader.stats();
-    assert_err!(
-        reader.advance_to(snap.start, snap.at(2)),
-        PipeError::ExaminedMovedBack { examined: 2, previous: 4 }
-    );
+    assert_err!(reader.advance_to(snap.start, snap.at(2)), PipeError::ExaminedMovedBack { examined: 2, previous: 4 });
     still_usable(&mut reader, before, &snap, snap.at(4));
 }
 
@@ -453,7 +450,9 @@ fn r8_flush_crossing_pause_while_read_at_least_waits_does_not_pause() {
     assert_eq!(reader_waker.wakes(), 0);
     write_now(&mut writer, &pattern(5));
     assert_eq!(reader_waker.wakes(), 1);
-    assert!(matches!(poll_read_at_least_snap(&mut reader, &reader_waker, 20), Poll::Ready(Ok(s)) if s.bytes.len() == 20));
+    assert!(
+        matches!(poll_read_at_least_snap(&mut reader, &reader_waker, 20), Poll::Ready(Ok(s)) if s.bytes.len() == 20)
+    );
 }
 
 #[test]
@@ -544,7 +543,9 @@ fn r11_writer_error_arrives_on_next_and_every_later_read() {
             Err(PipeError::WriterFailed(e)) => assert_eq!(boom_of(&e), Some(7)),
             other => panic!("expected WriterFailed, got {:?}", other.map(|r| r.map(|r| r.buffer().to_vec()))),
         }
-        assert!(matches!(waker.poll(&mut reader.read()), Poll::Ready(Err(PipeError::WriterFailed(ref e))) if boom_of(e) == Some(7)));
+        assert!(
+            matches!(waker.poll(&mut reader.read()), Poll::Ready(Err(PipeError::WriterFailed(ref e))) if boom_of(e) == Some(7))
+        );
         assert!(matches!(
             waker.poll(&mut reader.read_at_least(100)),
             Poll::Ready(Err(PipeError::WriterFailed(ref e))) if boom_of(e) == Some(7)
@@ -559,7 +560,9 @@ fn r11_writer_error_wakes_and_fails_a_waiting_read() {
     assert!(poll_read_snap(&mut reader, &waker).is_pending());
     writer.complete(boom(3));
     assert_eq!(waker.wakes(), 1);
-    assert!(matches!(poll_read_snap(&mut reader, &waker), Poll::Ready(Err(PipeError::WriterFailed(ref e))) if boom_of(e) == Some(3)));
+    assert!(
+        matches!(poll_read_snap(&mut reader, &waker), Poll::Ready(Err(PipeError::WriterFailed(ref e))) if boom_of(e) == Some(3))
+    );
     let error = try_snap(&mut reader).expect_err("still failed");
     assert!(error.to_string().contains("boom 3"), "{error}");
     assert!(std::error::Error::source(&error).is_some(), "the original is the source");
@@ -573,13 +576,17 @@ fn r11_reader_error_arrives_on_pending_and_every_later_flush() {
     assert!(waker.poll(&mut flush).is_pending());
     reader.complete(boom(9));
     assert_eq!(waker.wakes(), 1);
-    assert!(matches!(waker.poll(&mut flush), Poll::Ready(Err(PipeError::ReaderFailed(ref e))) if boom_of(e) == Some(9)));
+    assert!(
+        matches!(waker.poll(&mut flush), Poll::Ready(Err(PipeError::ReaderFailed(ref e))) if boom_of(e) == Some(9))
+    );
     drop(flush);
     for _ in 0..3 {
         let memory = writer.get_memory(2).expect("get_memory keeps working");
         memory[..2].copy_from_slice(b"ok");
         writer.advance(2).expect("advance keeps working");
-        assert!(matches!(poll_once(&mut writer.flush()), Poll::Ready(Err(PipeError::ReaderFailed(ref e))) if boom_of(e) == Some(9)));
+        assert!(
+            matches!(poll_once(&mut writer.flush()), Poll::Ready(Err(PipeError::ReaderFailed(ref e))) if boom_of(e) == Some(9))
+        );
         assert!(matches!(poll_once(&mut writer.write(b"x")), Poll::Ready(Err(PipeError::ReaderFailed(_)))));
     }
 }

@@ -143,7 +143,10 @@ fn s3_out_of_range_offsets_and_positions_are_errors_not_panics() {
     assert_err!(seq.slice(5, 3), PipeError::StartAfterEnd { start: 5, end: 3 });
     assert_err!(seq.slice_from(8), PipeError::OffsetOutOfRange { .. });
     let inner = seq.slice(1, 4).expect("slice");
-    assert_err!(inner.offset_of(seq.get_position(5).expect("5")), PipeError::PositionOutsideSequence { offset: 5, start: 1, end: 4 });
+    assert_err!(
+        inner.offset_of(seq.get_position(5).expect("5")),
+        PipeError::PositionOutsideSequence { offset: 5, start: 1, end: 4 }
+    );
     assert_err!(inner.offset_of(seq.start()), PipeError::PositionOutsideSequence { offset: 0, .. });
     let (p2, p4) = (seq.get_position(2).expect("2"), seq.get_position(4).expect("4"));
     assert_err!(seq.slice_positions(p4, p2), PipeError::StartAfterEnd { start: 4, end: 2 });

@@ -11,18 +11,6 @@ use std::time::{Duration, Instant};
 use common::*;
 use pipe_core::{pipe, CompletionError, PipeError, PipeOptions, PipeReader, PipeWriter};
 
-/// Runs `f` on its own thread; fails the test if it takes longer than `limit`.
-fn within<T: Send + 'static>(limit: Duration, what: &str, f: impl FnOnce() -> T + Send + 'static) -> T {
-    let (sender, receiver) = mpsc::channel();
-    thread::spawn(move || {
-        let _ = sender.send(f());
-    });
-    match receiver.recv_timeout(limit) {
-        Ok(value) => value,
-        Err(_) => panic!("{what}: no result within {limit:?} (a lost wakeup?)"),
-    }
-}
-
 /// Lets a thread reach its blocking call. The outcome does not depend on
 /// it; it only makes the waiting path the likely one.
 fn settle() {

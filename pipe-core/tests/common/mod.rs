@@ -11,6 +11,7 @@ use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
+use std::time::Duration;
 
 use pipe_core::{
     pipe, BoundedPool, FlushResult, PipeError, PipeOptions, PipeReader, PipeWriter, Position, ReadResult, Segment,
@@ -261,4 +262,17 @@ macro_rules! assert_err {
             other => panic!("expected Err({}), got {:?}", stringify!($pattern), other),
         }
     };
+}
+
+/// Runs `f` on its own thread and fails the test if it takes longer than
+/// `limit`, so a lost wakeup in a blocking call fails instead of hanging.
+pub fn within<T: Send + 'static>(limit: Duration, what: &str, f: impl FnOnce() -> T + Send + 'static) -> T {
+    let (sender, receiver) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = sender.send(f());
+    });
+    match receiver.recv_timeout(limit) {
+        Ok(value) => value,
+        Err(_) => panic!("{what}: no result within {limit:?} (a lost wakeup?)"),
+    }
 }

@@ -59,8 +59,7 @@ pub fn check(name: &str, model: fn()) {
     let seed = env_number("SHUTTLE_SEED").unwrap_or(DEFAULT_SEED);
     eprintln!(
         "shuttle-model {name}: seed={seed} iterations={iterations} pct_depth={PCT_DEPTH} \
-         (replay: SHUTTLE_SEED={seed} SHUTTLE_ITERATIONS={iterations}, shuttle {})",
-        "0.8"
+         (replay: SHUTTLE_SEED={seed} SHUTTLE_ITERATIONS={iterations}, shuttle 0.8)"
     );
     let start = Instant::now();
     let random_runs = Runner::new(RandomScheduler::new_from_seed(seed, iterations), Config::new()).run(model);

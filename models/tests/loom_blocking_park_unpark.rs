@@ -8,5 +8,9 @@ use models::scenarios::blocking_park_unpark as model;
 
 #[test]
 fn c1_blocking_calls_park_until_woken() {
-    check("blocking_park_unpark::c1_blocking_calls_park_until_woken", 3, model::c1_blocking_calls_park_until_woken::<Loom>);
+    check(
+        "blocking_park_unpark::c1_blocking_calls_park_until_woken",
+        3,
+        model::c1_blocking_calls_park_until_woken::<Loom>,
+    );
 }

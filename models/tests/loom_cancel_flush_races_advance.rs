@@ -9,10 +9,18 @@ use models::scenarios::cancel_flush_races_advance as model;
 
 #[test]
 fn w7_cancel_wakes_paused_writer() {
-    check("cancel_flush_races_advance::w7_cancel_wakes_paused_writer", 3, model::w7_cancel_wakes_paused_writer::<Loom>);
+    check(
+        "cancel_flush_races_advance::w7_cancel_wakes_paused_writer",
+        3,
+        model::w7_cancel_wakes_paused_writer::<Loom>,
+    );
 }
 
 #[test]
 fn w7_cancel_races_advance_observed_once() {
-    check("cancel_flush_races_advance::w7_cancel_races_advance_observed_once", 3, model::w7_cancel_races_advance_observed_once::<Loom>);
+    check(
+        "cancel_flush_races_advance::w7_cancel_races_advance_observed_once",
+        3,
+        model::w7_cancel_races_advance_observed_once::<Loom>,
+    );
 }

@@ -8,10 +8,18 @@ use models::scenarios::pause_resume_race as model;
 
 #[test]
 fn w6_writer_and_reader_race_across_edges() {
-    check("pause_resume_race::w6_writer_and_reader_race_across_edges", 3, model::w6_writer_and_reader_race_across_edges::<Loom>);
+    check(
+        "pause_resume_race::w6_writer_and_reader_race_across_edges",
+        3,
+        model::w6_writer_and_reader_race_across_edges::<Loom>,
+    );
 }
 
 #[test]
 fn r5_examined_not_consumed_resumes_writer() {
-    check("pause_resume_race::r5_examined_not_consumed_resumes_writer", 3, model::r5_examined_not_consumed_resumes_writer::<Loom>);
+    check(
+        "pause_resume_race::r5_examined_not_consumed_resumes_writer",
+        3,
+        model::r5_examined_not_consumed_resumes_writer::<Loom>,
+    );
 }

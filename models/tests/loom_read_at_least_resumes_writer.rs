@@ -8,5 +8,9 @@ use models::scenarios::read_at_least_resumes_writer as model;
 
 #[test]
 fn r8_read_at_least_above_pause_resumes_writer() {
-    check("read_at_least_resumes_writer::r8_read_at_least_above_pause_resumes_writer", 3, model::r8_read_at_least_above_pause_resumes_writer::<Loom>);
+    check(
+        "read_at_least_resumes_writer::r8_read_at_least_above_pause_resumes_writer",
+        3,
+        model::r8_read_at_least_above_pause_resumes_writer::<Loom>,
+    );
 }

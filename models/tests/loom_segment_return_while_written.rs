@@ -9,5 +9,9 @@ use models::scenarios::segment_return_while_written as model;
 
 #[test]
 fn m1_segment_stays_while_written() {
-    check("segment_return_while_written::m1_segment_stays_while_written", 3, model::m1_segment_stays_while_written::<Loom>);
+    check(
+        "segment_return_while_written::m1_segment_stays_while_written",
+        3,
+        model::m1_segment_stays_while_written::<Loom>,
+    );
 }

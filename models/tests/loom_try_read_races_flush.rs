@@ -8,5 +8,9 @@ use models::scenarios::try_read_races_flush as model;
 
 #[test]
 fn r7_try_read_sees_only_flushed_bytes() {
-    check("try_read_races_flush::r7_try_read_sees_only_flushed_bytes", 3, model::r7_try_read_sees_only_flushed_bytes::<Loom>);
+    check(
+        "try_read_races_flush::r7_try_read_sees_only_flushed_bytes",
+        3,
+        model::r7_try_read_sees_only_flushed_bytes::<Loom>,
+    );
 }

@@ -7,5 +7,8 @@ use models::shuttle_runner::{check, Shuttle};
 
 #[test]
 fn c1_blocking_calls_park_until_woken() {
-    check("blocking_park_unpark::c1_blocking_calls_park_until_woken", model::c1_blocking_calls_park_until_woken::<Shuttle>);
+    check(
+        "blocking_park_unpark::c1_blocking_calls_park_until_woken",
+        model::c1_blocking_calls_park_until_woken::<Shuttle>,
+    );
 }

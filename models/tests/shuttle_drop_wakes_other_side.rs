@@ -7,10 +7,16 @@ use models::shuttle_runner::{check, Shuttle};
 
 #[test]
 fn r12_writer_drop_wakes_reader() {
-    check("drop_wakes_other_side::r12_writer_drop_wakes_reader", model::r12_writer_drop_wakes_reader::<Shuttle>);
+    check(
+        "drop_wakes_other_side::r12_writer_drop_wakes_reader",
+        model::r12_writer_drop_wakes_reader::<Shuttle>,
+    );
 }
 
 #[test]
 fn r12_reader_drop_wakes_paused_writer() {
-    check("drop_wakes_other_side::r12_reader_drop_wakes_paused_writer", model::r12_reader_drop_wakes_paused_writer::<Shuttle>);
+    check(
+        "drop_wakes_other_side::r12_reader_drop_wakes_paused_writer",
+        model::r12_reader_drop_wakes_paused_writer::<Shuttle>,
+    );
 }

@@ -7,10 +7,16 @@ use models::shuttle_runner::{check, Shuttle};
 
 #[test]
 fn w6_writer_and_reader_race_across_edges() {
-    check("pause_resume_race::w6_writer_and_reader_race_across_edges", model::w6_writer_and_reader_race_across_edges::<Shuttle>);
+    check(
+        "pause_resume_race::w6_writer_and_reader_race_across_edges",
+        model::w6_writer_and_reader_race_across_edges::<Shuttle>,
+    );
 }
 
 #[test]
 fn r5_examined_not_consumed_resumes_writer() {
-    check("pause_resume_race::r5_examined_not_consumed_resumes_writer", model::r5_examined_not_consumed_resumes_writer::<Shuttle>);
+    check(
+        "pause_resume_race::r5_examined_not_consumed_resumes_writer",
+        model::r5_examined_not_consumed_resumes_writer::<Shuttle>,
+    );
 }

@@ -7,5 +7,8 @@ use models::shuttle_runner::{check, Shuttle};
 
 #[test]
 fn r8_read_at_least_above_pause_resumes_writer() {
-    check("read_at_least_resumes_writer::r8_read_at_least_above_pause_resumes_writer", model::r8_read_at_least_above_pause_resumes_writer::<Shuttle>);
+    check(
+        "read_at_least_resumes_writer::r8_read_at_least_above_pause_resumes_writer",
+        model::r8_read_at_least_above_pause_resumes_writer::<Shuttle>,
+    );
 }

@@ -8,5 +8,8 @@ use models::shuttle_runner::{check, Shuttle};
 
 #[test]
 fn m1_segment_stays_while_written() {
-    check("segment_return_while_written::m1_segment_stays_while_written", model::m1_segment_stays_while_written::<Shuttle>);
+    check(
+        "segment_return_while_written::m1_segment_stays_while_written",
+        model::m1_segment_stays_while_written::<Shuttle>,
+    );
 }

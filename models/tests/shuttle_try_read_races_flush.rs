@@ -7,5 +7,8 @@ use models::shuttle_runner::{check, Shuttle};
 
 #[test]
 fn r7_try_read_sees_only_flushed_bytes() {
-    check("try_read_races_flush::r7_try_read_sees_only_flushed_bytes", model::r7_try_read_sees_only_flushed_bytes::<Shuttle>);
+    check(
+        "try_read_races_flush::r7_try_read_sees_only_flushed_bytes",
+        model::r7_try_read_sees_only_flushed_bytes::<Shuttle>,
+    );
 }

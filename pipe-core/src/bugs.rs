@@ -4,6 +4,8 @@
 //! constant that the optimizer folds away, so a normal build holds no trace
 //! of them. With it, one bug at a time is chosen at run time by name (see
 //! `ci/canaries` and `docs/VERIFICATION.md`); never enable it in production.
+//! Each bug's designated checker is named in the table at the top of
+//! `ci/canaries`, the one place that mapping lives.
 
 use crate::sync::Ordering;
 

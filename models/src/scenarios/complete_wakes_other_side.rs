@@ -15,7 +15,11 @@ pub fn r10_writer_complete_wakes_reader<R: Runtime>() {
         writer.advance(2).expect("advance");
         writer.complete(None);
     });
-    assert_eq!(drain::<R>(&mut reader), b"ab", "W8: completion commits advanced bytes");
+    assert_eq!(
+        drain::<R>(&mut reader),
+        b"ab",
+        "W8: completion commits advanced bytes"
+    );
     producer.join();
 }
 
@@ -27,7 +31,9 @@ pub fn r11_writer_error_wakes_reader<R: Runtime>() {
     for _ in 0..2 {
         let error = R::block_on(async { reader.read().await.err() });
         match error {
-            Some(PipeError::WriterFailed(e)) => assert_eq!(e.to_string(), "boom", "R11: the writer's error"),
+            Some(PipeError::WriterFailed(e)) => {
+                assert_eq!(e.to_string(), "boom", "R11: the writer's error")
+            }
             other => panic!("R11: expected the writer's error, got {other:?}"),
         }
     }
@@ -40,7 +46,10 @@ pub fn w9_reader_complete_wakes_paused_writer<R: Runtime>() {
     let (mut reader, mut writer) = pipe(options(2, 1, 2)).expect("valid options");
     let consumer = R::spawn(move || reader.complete(None));
     let result = R::block_on(writer.write(b"ab")).expect("write");
-    assert!(result.is_completed() && !result.is_canceled(), "W9: the flush reports the reader's completion");
+    assert!(
+        result.is_completed() && !result.is_canceled(),
+        "W9: the flush reports the reader's completion"
+    );
     consumer.join();
 }
 
@@ -51,7 +60,9 @@ pub fn r11_reader_error_wakes_paused_writer<R: Runtime>() {
     let consumer = R::spawn(move || reader.complete(Some(CompletionError::message("boom"))));
     for chunk in [&b"ab"[..], b"c"] {
         match R::block_on(writer.write(chunk)) {
-            Err(PipeError::ReaderFailed(e)) => assert_eq!(e.to_string(), "boom", "R11: the reader's error"),
+            Err(PipeError::ReaderFailed(e)) => {
+                assert_eq!(e.to_string(), "boom", "R11: the reader's error")
+            }
             other => panic!("R11: expected the reader's error, got {other:?}"),
         }
     }

@@ -30,9 +30,15 @@ impl alloc::task::Wake for ThreadWaker {
     }
 }
 
-/// Polls between backoff spins before parking; none under the model
-/// checkers, where each poll would only multiply the explored states.
-const SPIN_ROUNDS: u32 = if cfg!(any(loom, feature = "shuttle")) { 0 } else { 10 };
+/// Backoff rounds spent on the wake flag before parking; none under the
+/// model checkers, where spinning would only multiply the explored states.
+fn spin_rounds() -> u32 {
+    if cfg!(any(loom, feature = "shuttle")) {
+        0
+    } else {
+        10
+    }
+}
 
 /// Runs `future` to completion on the current thread, parking it while the
 /// future is pending.
@@ -58,7 +64,7 @@ pub fn block_on<F: Future>(future: F) -> F::Output {
         // waiting a moment for the wake saves a park/unpark pair of system
         // calls. A wake that lands after this check still unparks us.
         let mut woken = false;
-        for round in 0..SPIN_ROUNDS {
+        for round in 0..spin_rounds() {
             if notifier.notified.swap(false, Ordering::Acquire) {
                 woken = true;
                 break;

@@ -85,3 +85,8 @@ pub use sequence_reader::SequenceReader;
 
 #[cfg(feature = "std")]
 pub use blocking::block_on;
+
+/// The README's example, compiled and run as a doctest.
+#[cfg(all(doctest, feature = "std"))]
+#[doc = include_str!("../../README.md")]
+struct ReadmeDoctests;

@@ -3,30 +3,12 @@
 
 mod common;
 
-use std::fmt;
 use std::task::Poll;
 
 use common::*;
-use pipe_core::{CompletionError, PipeError, PipeReader, PipeStats, Position, Sequence};
+use pipe_core::{PipeError, PipeReader, PipeStats, Position, Sequence};
 
-#[derive(Debug)]
-struct Boom(u32);
 
-impl fmt::Display for Boom {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "boom {}", self.0)
-    }
-}
-
-impl std::error::Error for Boom {}
-
-fn boom(n: u32) -> Option<CompletionError> {
-    Some(CompletionError::new(Boom(n)))
-}
-
-fn boom_of(error: &CompletionError) -> Option<u32> {
-    error.get_ref().downcast_ref::<Boom>().map(|b| b.0)
-}
 
 /// After a rejected call: the shared counters did not move, the read is
 /// still outstanding, and handing it back with `examined` lets the next read

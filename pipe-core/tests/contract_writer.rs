@@ -2,22 +2,11 @@
 
 mod common;
 
-use std::fmt;
 use std::task::Poll;
 
 use common::*;
 use pipe_core::{CompletionError, PipeError};
 
-#[derive(Debug)]
-struct Boom(u32);
-
-impl fmt::Display for Boom {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "boom {}", self.0)
-    }
-}
-
-impl std::error::Error for Boom {}
 
 // ------------------------------------------------------------------ W1
 
@@ -324,7 +313,7 @@ fn w8_first_completion_stands() {
     writer.complete(None);
     let error = try_snap(&mut reader).expect_err("writer failed");
     let PipeError::WriterFailed(original) = error else { panic!("{error:?}") };
-    assert_eq!(original.get_ref().downcast_ref::<Boom>().map(|b| b.0), Some(1));
+    assert_eq!(boom_of(&original), Some(1));
 }
 
 #[test]

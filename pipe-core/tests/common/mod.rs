@@ -6,6 +6,7 @@
 //! deterministic, so a test can say exactly when a wake must happen (C2).
 #![allow(dead_code)]
 
+use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -14,7 +15,7 @@ use std::task::{Context, Poll, Wake, Waker};
 use std::time::Duration;
 
 use pipe_core::{
-    pipe, BoundedPool, FlushResult, PipeError, PipeOptions, PipeReader, PipeWriter, Position, ReadResult, Segment,
+    pipe, BoundedPool, CompletionError, FlushResult, PipeError, PipeOptions, PipeReader, PipeWriter, Position, ReadResult, Segment,
     SegmentPool,
 };
 
@@ -275,4 +276,26 @@ pub fn within<T: Send + 'static>(limit: Duration, what: &str, f: impl FnOnce() -
         Ok(value) => value,
         Err(_) => panic!("{what}: no result within {limit:?} (a lost wakeup?)"),
     }
+}
+
+/// A completion error that carries a number, to check which one arrives.
+#[derive(Debug)]
+pub struct Boom(pub u32);
+
+impl fmt::Display for Boom {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "boom {}", self.0)
+    }
+}
+
+impl std::error::Error for Boom {}
+
+/// `Some(Boom(n))` as a completion error.
+pub fn boom(n: u32) -> Option<CompletionError> {
+    Some(CompletionError::new(Boom(n)))
+}
+
+/// The number of the `Boom` inside a completion error, if it is one.
+pub fn boom_of(error: &CompletionError) -> Option<u32> {
+    error.get_ref().downcast_ref::<Boom>().map(|b| b.0)
 }

@@ -1,5 +1,8 @@
 //! `SequenceReader` (S4): reads across segment boundaries are the normal
 //! case, and failed operations leave the reader where it was.
+// Not built under `--cfg loom`: the pipe then runs on loom's types, which
+// work only inside `loom::model` (see loom_flush_wakes_reader.rs).
+#![cfg(not(loom))]
 
 use pipe_core::{PipeError, Sequence, SequenceReader};
 

@@ -458,16 +458,17 @@ impl Model {
         let Some(outstanding) = self.outstanding else {
             return Outcome::Err(PipeError::NoOutstandingRead);
         };
-        for (offset, foreign) in [consumed, examined] {
-            if !foreign && offset < outstanding.start {
-                return Outcome::Err(PipeError::PositionReleased { offset, start: outstanding.start });
-            }
-            if foreign {
-                return Outcome::Err(PipeError::ForeignPosition);
-            }
-            if offset > outstanding.end {
-                return Outcome::Err(PipeError::PositionBeyondEnd { offset, end: outstanding.end });
-            }
+        // R13: released, then foreign, then beyond the end, each class over
+        // both positions (`consumed` first).
+        let positions = [consumed, examined];
+        if let Some(&(offset, _)) = positions.iter().find(|(offset, foreign)| !foreign && *offset < outstanding.start) {
+            return Outcome::Err(PipeError::PositionReleased { offset, start: outstanding.start });
+        }
+        if positions.iter().any(|&(_, foreign)| foreign) {
+            return Outcome::Err(PipeError::ForeignPosition);
+        }
+        if let Some(&(offset, _)) = positions.iter().find(|(offset, _)| *offset > outstanding.end) {
+            return Outcome::Err(PipeError::PositionBeyondEnd { offset, end: outstanding.end });
         }
         let (consumed, examined) = (consumed.0, examined.0);
         if examined < consumed {

@@ -953,19 +953,18 @@ impl PipeReader {
         let Some(outstanding) = self.view.outstanding else {
             return Err(PipeError::NoOutstandingRead);
         };
-        for position in [consumed, examined] {
-            if position.offset < outstanding.start.offset && position.owner == self.shared.owner {
-                return Err(PipeError::PositionReleased {
-                    offset: position.offset,
-                    start: outstanding.start.offset,
-                });
-            }
-            if position.owner != self.shared.owner {
-                return Err(PipeError::ForeignPosition);
-            }
-            if position.offset > outstanding.end.offset {
-                return Err(PipeError::PositionBeyondEnd { offset: position.offset, end: outstanding.end.offset });
-            }
+        // R13 orders the position checks by class — released, foreign,
+        // beyond the end — each class over both positions, `consumed` first.
+        // Only an own position can be "released"; a foreign one is foreign.
+        let own = |p: &Position| p.owner == self.shared.owner;
+        if let Some(p) = [consumed, examined].iter().find(|p| own(p) && p.offset < outstanding.start.offset) {
+            return Err(PipeError::PositionReleased { offset: p.offset, start: outstanding.start.offset });
+        }
+        if [consumed, examined].iter().any(|p| !own(p)) {
+            return Err(PipeError::ForeignPosition);
+        }
+        if let Some(p) = [consumed, examined].iter().find(|p| p.offset > outstanding.end.offset) {
+            return Err(PipeError::PositionBeyondEnd { offset: p.offset, end: outstanding.end.offset });
         }
         if examined.offset < consumed.offset {
             return Err(PipeError::ExaminedBeforeConsumed { consumed: consumed.offset, examined: examined.offset });

@@ -638,10 +638,10 @@ fn r13_advance_position_validity_comes_before_relations() {
     assert_err!(reader.advance_to(snap.at(3), old.at(1)), PipeError::PositionReleased { offset: 1, start: 2 });
     // Foreign examined: its offset (0) would also be before consumed and previous.
     assert_err!(reader.advance_to(snap.at(3), foreign.start), PipeError::ForeignPosition);
-    // The crate's documented reading: positions are checked one by one,
-    // `consumed` fully before `examined`, so a foreign `consumed` wins over a
-    // released `examined`.
-    assert_err!(reader.advance_to(foreign.at(3), old.at(1)), PipeError::ForeignPosition);
+    // R13 read literally: the classes are ordered (released, foreign, beyond)
+    // across both positions, so a released `examined` wins over a foreign
+    // `consumed`.
+    assert_err!(reader.advance_to(foreign.at(3), old.at(1)), PipeError::PositionReleased { offset: 1, start: 2 });
     assert!(reader.has_outstanding_read());
 }
 

@@ -47,6 +47,82 @@ pub struct Config {
     pub drop_instead: u32,
     /// Per-mille chance that a completion carries an error.
     pub complete_with_error: u32,
+    /// One pipe, or several pipes joined by relay tasks.
+    pub scenario: Scenario,
+}
+
+/// The options of one pipe of a tee or fan-in scenario.
+#[derive(Debug, Clone, Copy)]
+pub struct PipeConfig {
+    /// Pause threshold (0 disables back pressure).
+    pub pause: usize,
+    /// Resume threshold.
+    pub resume: usize,
+    /// Minimum segment size.
+    pub min_segment: usize,
+    /// Largest write or `get_memory` hint of the pipe's writer.
+    pub max_write: usize,
+    /// How the pipe's test pool behaves.
+    pub pool: PoolMode,
+}
+
+/// The topology a seed runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scenario {
+    /// One pipe, one writer task, one reader task.
+    Single,
+    /// A writer feeds pipe 0; a relay copies every byte into pipes 1 and 2;
+    /// two readers drain them.
+    Tee,
+    /// Two writers feed pipes 0 and 1; a relay alternates between them and
+    /// writes into pipe 2; one reader drains it.
+    FanIn,
+}
+
+/// Draws the options of one pipe.
+fn draw_pipe(rng: &mut Rng) -> PipeConfig {
+    let min_segment = pick(rng, &[1, 2, 3, 4, 7, 16, 64, 4096]);
+    let pause = match rng.below(6) {
+        0 => 1 + rng.below(8) as usize,
+        1 => 0,
+        2 => 1,
+        3 => 2 + rng.below(64) as usize,
+        4 => 64 + rng.below(1024) as usize,
+        _ => pick(rng, &[65_536, 4096, 100]),
+    };
+    let resume = if pause == 0 {
+        rng.below(4) as usize
+    } else {
+        match rng.below(4) {
+            0 => pause,
+            1 => 1,
+            _ => 1 + rng.below(pause as u64) as usize,
+        }
+    };
+    let max_write = match rng.below(4) {
+        0 => 1 + rng.below(8) as usize,
+        1 => 1 + rng.below(3 * min_segment as u64) as usize,
+        2 => 1 + rng.below((pause as u64).max(1) * 2) as usize,
+        _ => 1 + rng.below(300) as usize,
+    }
+    .min(20_000);
+    let pool = pick(
+        rng,
+        &[
+            PoolMode::Reuse,
+            PoolMode::Dry,
+            PoolMode::Minimum,
+            PoolMode::Short,
+            PoolMode::Mixed,
+        ],
+    );
+    PipeConfig {
+        pause,
+        resume,
+        min_segment,
+        max_write,
+        pool,
+    }
 }
 
 fn pick<T: Copy>(rng: &mut Rng, options: &[T]) -> T {
@@ -68,32 +144,13 @@ impl Config {
     /// Draws a configuration.
     pub fn draw(rng: &mut Rng) -> Self {
         let steps = 1 + rng.below(400) as usize;
-        let min_segment = pick(rng, &[1, 2, 3, 4, 7, 16, 64, 4096]);
-        let pause = match rng.below(6) {
-            0 => 1 + rng.below(8) as usize,
-            1 => 0,
-            2 => 1,
-            3 => 2 + rng.below(64) as usize,
-            4 => 64 + rng.below(1024) as usize,
-            _ => pick(rng, &[65_536, 4096, 100]),
-        };
-        let resume = if pause == 0 {
-            rng.below(4) as usize
-        } else {
-            match rng.below(4) {
-                0 => pause,
-                1 => 1,
-                _ => 1 + rng.below(pause as u64) as usize,
-            }
-        };
-        let max_write = match rng.below(4) {
-            0 => 1 + rng.below(8) as usize,
-            1 => 1 + rng.below(3 * min_segment as u64) as usize,
-            2 => 1 + rng.below((pause as u64).max(1) * 2) as usize,
-            _ => 1 + rng.below(300) as usize,
-        }
-        .min(20_000);
-        let pool = pick(rng, &[PoolMode::Reuse, PoolMode::Dry, PoolMode::Minimum, PoolMode::Short, PoolMode::Mixed]);
+        let PipeConfig {
+            pause,
+            resume,
+            min_segment,
+            max_write,
+            pool,
+        } = draw_pipe(rng);
         let writer_weights = [
             1 + rng.below(10) as u32,
             1 + rng.below(10) as u32,
@@ -117,7 +174,13 @@ impl Config {
             weight(rng, 500, 10),
             weight(rng, 400, 5),
         ];
-        let fault = |rng: &mut Rng, on: u32, max: u64| if rng.chance(on) { 1 + rng.below(max) as u32 } else { 0 };
+        let fault = |rng: &mut Rng, on: u32, max: u64| {
+            if rng.chance(on) {
+                1 + rng.below(max) as u32
+            } else {
+                0
+            }
+        };
         Self {
             pause,
             resume,
@@ -137,7 +200,52 @@ impl Config {
             complete_while_waiting: fault(rng, 300, 50),
             drop_instead: fault(rng, 600, 1000),
             complete_with_error: fault(rng, 500, 1000),
+            // Drawn last, and draw 0 is one pipe, so a shrunk tape falls
+            // back to the simplest topology.
+            scenario: if rng.chance(250) {
+                if rng.below(2) == 0 {
+                    Scenario::Tee
+                } else {
+                    Scenario::FanIn
+                }
+            } else {
+                Scenario::Single
+            },
         }
+    }
+
+    /// The first pipe's options (the single pipe of [`Scenario::Single`]).
+    pub fn first_pipe(&self) -> PipeConfig {
+        PipeConfig {
+            pause: self.pause,
+            resume: self.resume,
+            min_segment: self.min_segment,
+            max_write: self.max_write,
+            pool: self.pool,
+        }
+    }
+
+    /// The options of every pipe of the scenario: the first from this
+    /// configuration, the others drawn now.
+    pub fn draw_pipes(&self, rng: &mut Rng) -> Vec<PipeConfig> {
+        let count = if self.scenario == Scenario::Single {
+            1
+        } else {
+            3
+        };
+        let mut pipes = vec![self.first_pipe()];
+        pipes.extend((1..count).map(|_| draw_pipe(rng)));
+        pipes
+    }
+}
+
+impl fmt::Display for PipeConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "pause={} resume={} segment={} max_write={} pool={:?}",
+            self.pause, self.resume, self.min_segment, self.max_write, self.pool
+        )
     }
 }
 
@@ -145,8 +253,9 @@ impl fmt::Display for Config {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "pause={} resume={} segment={} steps={} max_write={} pool={:?} writer={:?} reader={:?} consume={:?} \
+            "scenario={:?} pause={} resume={} segment={} steps={} max_write={} pool={:?} writer={:?} reader={:?} consume={:?} \
              cancel_read={} cancel_flush={} delay={} dup={} spurious={} abandon={} complete_waiting={} drop={} error={}",
+            self.scenario,
             self.pause,
             self.resume,
             self.min_segment,

@@ -76,11 +76,31 @@ pub enum Mark {
     PoolRanDry,
     /// The pool handed out a segment shorter than asked.
     PoolShortSegment,
+    /// Tee: the relay waited on one branch's back pressure after the other
+    /// branch's flush had resolved.
+    TeeRelayPausedByOneBranch,
+    /// Tee: one branch's reader completed; the relay kept feeding the other.
+    TeeBranchClosedEarly,
+    /// Tee: the source completed and the relay completed both branches
+    /// after draining it.
+    TeeCompletionPropagated,
+    /// Tee: both branch readers received the source's whole stream.
+    TeeEndToEnd,
+    /// Fan-in: the relay consumed from one source, then from the other.
+    FanInRelaySwitchedSources,
+    /// Fan-in: the relay waited on an empty source.
+    FanInRelayWaitedForSource,
+    /// Fan-in: both sources completed and the relay completed the output.
+    FanInCompletionPropagated,
+    /// Fan-in: the output's reader received every byte of both sources.
+    FanInEndToEnd,
+    /// A source writer's error reached a reader through a relay.
+    RelayForwardedError,
 }
 
 impl Mark {
     /// Every mark, in report order.
-    pub const ALL: [Mark; 35] = [
+    pub const ALL: [Mark; 44] = [
         Mark::WriterPaused,
         Mark::PausedAtExactThreshold,
         Mark::FlushWaited,
@@ -116,6 +136,15 @@ impl Mark {
         Mark::SpuriousWake,
         Mark::PoolRanDry,
         Mark::PoolShortSegment,
+        Mark::TeeRelayPausedByOneBranch,
+        Mark::TeeBranchClosedEarly,
+        Mark::TeeCompletionPropagated,
+        Mark::TeeEndToEnd,
+        Mark::FanInRelaySwitchedSources,
+        Mark::FanInRelayWaitedForSource,
+        Mark::FanInCompletionPropagated,
+        Mark::FanInEndToEnd,
+        Mark::RelayForwardedError,
     ];
 
     /// The mark's name in reports.
@@ -156,7 +185,9 @@ pub struct CoverageCounts {
 
 impl Default for CoverageCounts {
     fn default() -> Self {
-        Self { counts: [0; Mark::ALL.len()] }
+        Self {
+            counts: [0; Mark::ALL.len()],
+        }
     }
 }
 
@@ -175,6 +206,9 @@ impl CoverageCounts {
 
     /// Marks no seed reached.
     pub fn missing(&self) -> Vec<Mark> {
-        self.iter().filter(|&(_, n)| n == 0).map(|(m, _)| m).collect()
+        self.iter()
+            .filter(|&(_, n)| n == 0)
+            .map(|(m, _)| m)
+            .collect()
     }
 }

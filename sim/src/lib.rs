@@ -8,7 +8,9 @@
 //! segments). The real pipe runs single-threaded under custom wakers; after
 //! every step its answers and counters are compared with the reference model
 //! (`pipe_core::model`), M2 is checked, and a task that waits for an event
-//! the model says has already happened is reported as a lost wakeup. See
+//! the model says has already happened is reported as a lost wakeup. Some
+//! seeds draw a tee or fan-in topology instead: several pipes joined by
+//! relay tasks, each pipe checked against its own model. See
 //! `docs/SIMULATOR.md`.
 #![warn(missing_docs)]
 
@@ -18,6 +20,7 @@ pub mod pool;
 pub mod rng;
 pub mod run;
 pub mod shrink;
+mod topo;
 
 pub use coverage::{Coverage, CoverageCounts, Mark};
 pub use run::{run, Failure, RunReport, Source};

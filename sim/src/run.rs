@@ -1,6 +1,6 @@
 //! One simulated run: a writer task and a reader task on one pipe, driven
 //! step by step by the scheduler, checked against the reference model after
-//! every step.
+//! every step. Tee and fan-in scenarios run in [`crate::topo`].
 
 use std::fmt::Write as _;
 use std::future::Future;
@@ -12,7 +12,7 @@ use pipe_core::model::{
 };
 use pipe_core::{pipe, CancelHandle, PipeError, PipeOptions, PipeReader, PipeWriter, Position, Sequence};
 
-use crate::config::Config;
+use crate::config::{Config, Scenario};
 use crate::coverage::{Coverage, Mark};
 use crate::pool::{PoolCounts, TestPool};
 use crate::rng::Rng;
@@ -64,11 +64,12 @@ pub struct RunReport {
 const WRITER: usize = 0;
 const READER: usize = 1;
 /// Steps the drain phase may take before the run is declared stuck.
-const DRAIN_LIMIT: usize = 20_000;
+pub(crate) const DRAIN_LIMIT: usize = 20_000;
 
-struct TaskWaker {
-    task: usize,
-    inbox: Arc<Mutex<Vec<usize>>>,
+/// A task's waker: a wake puts the task's index into the scheduler's inbox.
+pub(crate) struct TaskWaker {
+    pub(crate) task: usize,
+    pub(crate) inbox: Arc<Mutex<Vec<usize>>>,
 }
 
 impl Wake for TaskWaker {
@@ -140,6 +141,9 @@ pub fn run(source: Source, trace: bool) -> RunReport {
         Source::Tape(tape) => Rng::from_tape(tape),
     };
     let cfg = Config::draw(&mut rng);
+    if cfg.scenario != Scenario::Single {
+        return crate::topo::run(cfg, rng, trace);
+    }
     let pool = TestPool::new(cfg.pool, rng.next_u64());
     let pool_counts = pool.counts();
     let options = PipeOptions::new()

@@ -1,9 +1,12 @@
 //! Every logic-class seeded bug fails the simulator within 10,000 seeds, and
-//! its failing seed replays and shrinks.
+//! its failing seed replays and shrinks. The tee and fan-in scenarios alone
+//! also catch every one (their own checks bite); the table shows the first
+//! seed of each that fails.
 //!
 //! `cargo test -p sim --release --features seeded-bugs`. One test, so the
 //! process-global bug switch is never flipped by two tests at once.
 
+use sim::config::Scenario;
 use sim::shrink::shrink;
 use sim::{run, Source, LOGIC_BUGS};
 
@@ -22,17 +25,38 @@ fn every_logic_bug_is_caught_replayed_and_shrunk() {
         };
         let kind = report.failure.as_ref().map(|f| f.kind);
         let replay = run(Source::Seed(seed), false);
-        assert_eq!(replay.hash, report.hash, "{bug}: seed {seed} did not replay");
+        assert_eq!(
+            replay.hash, report.hash,
+            "{bug}: seed {seed} did not replay"
+        );
         assert_eq!(replay.failure.as_ref().map(|f| f.kind), kind);
+        // The first failing seed of each multi-pipe scenario.
+        let first_of = |scenario: Scenario| {
+            (0..10_000u64).find(|&seed| {
+                let r = run(Source::Seed(seed), false);
+                r.config.scenario == scenario && r.failure.is_some()
+            })
+        };
+        let (tee, fan_in) = (first_of(Scenario::Tee), first_of(Scenario::FanIn));
+        if tee.is_none() || fan_in.is_none() {
+            sim::activate_bug(None);
+            panic!("seeded bug {bug} survived the tee ({tee:?}) or fan-in ({fan_in:?}) seeds among 10,000");
+        }
         let steps = report.steps;
         let shrunk = shrink(report, 300);
-        assert_eq!(shrunk.report.failure.as_ref().map(|f| f.kind), kind, "{bug}: shrinking lost the failure");
+        assert_eq!(
+            shrunk.report.failure.as_ref().map(|f| f.kind),
+            kind,
+            "{bug}: shrinking lost the failure"
+        );
         assert!(shrunk.report.steps <= steps);
         table.push(format!(
-            "{bug:<34} seed {seed:>5} ({:>4} seeds)  {:<12} {steps:>4} -> {:>3} steps",
+            "{bug:<34} seed {seed:>5} ({:>4} seeds)  {:<12} {steps:>4} -> {:>3} steps  first tee seed {:>4}, fan-in {:>4}",
             seed + 1,
             kind.unwrap_or("-"),
-            shrunk.report.steps
+            shrunk.report.steps,
+            tee.unwrap_or(0),
+            fan_in.unwrap_or(0),
         ));
     }
     sim::activate_bug(None);

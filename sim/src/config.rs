@@ -106,23 +106,8 @@ fn draw_pipe(rng: &mut Rng) -> PipeConfig {
         _ => 1 + rng.below(300) as usize,
     }
     .min(20_000);
-    let pool = pick(
-        rng,
-        &[
-            PoolMode::Reuse,
-            PoolMode::Dry,
-            PoolMode::Minimum,
-            PoolMode::Short,
-            PoolMode::Mixed,
-        ],
-    );
-    PipeConfig {
-        pause,
-        resume,
-        min_segment,
-        max_write,
-        pool,
-    }
+    let pool = pick(rng, &[PoolMode::Reuse, PoolMode::Dry, PoolMode::Minimum, PoolMode::Short, PoolMode::Mixed]);
+    PipeConfig { pause, resume, min_segment, max_write, pool }
 }
 
 fn pick<T: Copy>(rng: &mut Rng, options: &[T]) -> T {
@@ -144,13 +129,7 @@ impl Config {
     /// Draws a configuration.
     pub fn draw(rng: &mut Rng) -> Self {
         let steps = 1 + rng.below(400) as usize;
-        let PipeConfig {
-            pause,
-            resume,
-            min_segment,
-            max_write,
-            pool,
-        } = draw_pipe(rng);
+        let PipeConfig { pause, resume, min_segment, max_write, pool } = draw_pipe(rng);
         let writer_weights = [
             1 + rng.below(10) as u32,
             1 + rng.below(10) as u32,
@@ -228,11 +207,7 @@ impl Config {
     /// The options of every pipe of the scenario: the first from this
     /// configuration, the others drawn now.
     pub fn draw_pipes(&self, rng: &mut Rng) -> Vec<PipeConfig> {
-        let count = if self.scenario == Scenario::Single {
-            1
-        } else {
-            3
-        };
+        let count = if self.scenario == Scenario::Single { 1 } else { 3 };
         let mut pipes = vec![self.first_pipe()];
         pipes.extend((1..count).map(|_| draw_pipe(rng)));
         pipes

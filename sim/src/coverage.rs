@@ -185,9 +185,7 @@ pub struct CoverageCounts {
 
 impl Default for CoverageCounts {
     fn default() -> Self {
-        Self {
-            counts: [0; Mark::ALL.len()],
-        }
+        Self { counts: [0; Mark::ALL.len()] }
     }
 }
 
@@ -206,9 +204,6 @@ impl CoverageCounts {
 
     /// Marks no seed reached.
     pub fn missing(&self) -> Vec<Mark> {
-        self.iter()
-            .filter(|&(_, n)| n == 0)
-            .map(|(m, _)| m)
-            .collect()
+        self.iter().filter(|&(_, n)| n == 0).map(|(m, _)| m).collect()
     }
 }

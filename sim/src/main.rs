@@ -33,21 +33,14 @@ fn parse() -> Result<Args, String> {
     let mut args = Args::default();
     let mut it = std::env::args().skip(1);
     let number = |v: Option<String>, flag: &str| -> Result<u64, String> {
-        v.and_then(|v| v.parse().ok())
-            .ok_or_else(|| format!("{flag} needs a number"))
+        v.and_then(|v| v.parse().ok()).ok_or_else(|| format!("{flag} needs a number"))
     };
     while let Some(arg) = it.next() {
         match arg.as_str() {
             "--seeds" => args.seeds = Some(number(it.next(), "--seeds")?),
             "--start" => args.start = number(it.next(), "--start")?,
             "--seed" | "--replay" => args.seed = Some(number(it.next(), &arg)?),
-            "--tape" => {
-                args.tape = Some(
-                    it.next()
-                        .and_then(|t| parse_tape(&t))
-                        .ok_or("--tape needs a list")?,
-                )
-            }
+            "--tape" => args.tape = Some(it.next().and_then(|t| parse_tape(&t)).ok_or("--tape needs a list")?),
             "--trace" => args.trace = true,
             "--shrink" => args.shrink = true,
             "--keep-going" => args.keep_going = true,
@@ -70,16 +63,10 @@ fn replay_command(seed: u64, bug: Option<&str>) -> String {
 
 fn print_failure(seed: u64, report: &RunReport, bug: Option<&str>) {
     if let Some(f) = &report.failure {
-        println!(
-            "FAILED seed {seed} at step {}: {}: {}",
-            f.step, f.kind, f.message
-        );
+        println!("FAILED seed {seed} at step {}: {}: {}", f.step, f.kind, f.message);
         println!("  config: {}", report.config);
         println!("  replay: {}", replay_command(seed, bug));
-        println!(
-            "  shrink: {}",
-            replay_command(seed, bug).replace("--trace", "--shrink")
-        );
+        println!("  shrink: {}", replay_command(seed, bug).replace("--trace", "--shrink"));
     }
 }
 
@@ -87,18 +74,11 @@ fn print_shrunk(report: RunReport, bug: Option<&str>) {
     let steps = report.steps;
     let shrunk = shrink(report, 4000);
     let r = &shrunk.report;
-    println!(
-        "shrunk in {} runs: {} -> {} steps, {} ops, {} bytes",
-        shrunk.attempts, steps, r.steps, r.ops, r.bytes
-    );
+    println!("shrunk in {} runs: {} -> {} steps, {} ops, {} bytes", shrunk.attempts, steps, r.steps, r.ops, r.bytes);
     if let Some(trace) = &r.trace {
         print!("{trace}");
     }
-    let features = if bug.is_some() {
-        " --features seeded-bugs"
-    } else {
-        ""
-    };
+    let features = if bug.is_some() { " --features seeded-bugs" } else { "" };
     let bug = bug.map(|b| format!(" --bug {b}")).unwrap_or_default();
     println!(
         "replay the shrunk history: cargo run -p sim --release{features} -- --trace{bug} --tape {}",
@@ -142,12 +122,7 @@ fn main() -> ExitCode {
         let report = run(Source::Seed(seed), args.trace);
         return single(Some(seed), report, args.shrink, bug);
     }
-    campaign(
-        args.start,
-        args.seeds.unwrap_or(10_000),
-        args.keep_going,
-        bug,
-    )
+    campaign(args.start, args.seeds.unwrap_or(10_000), args.keep_going, bug)
 }
 
 fn single(seed: Option<u64>, report: RunReport, shrink_it: bool, bug: Option<&str>) -> ExitCode {
@@ -155,10 +130,7 @@ fn single(seed: Option<u64>, report: RunReport, shrink_it: bool, bug: Option<&st
         print!("{trace}");
     }
     println!("config: {}", report.config);
-    println!(
-        "steps {}, ops {}, bytes {}, history hash {:016x}",
-        report.steps, report.ops, report.bytes, report.hash
-    );
+    println!("steps {}, ops {}, bytes {}, history hash {:016x}", report.steps, report.ops, report.bytes, report.hash);
     if report.failure.is_none() {
         println!("ok");
         return ExitCode::SUCCESS;
@@ -180,9 +152,7 @@ fn single(seed: Option<u64>, report: RunReport, shrink_it: bool, bug: Option<&st
 fn campaign(start: u64, count: u64, keep_going: bool, bug: Option<&str>) -> ExitCode {
     let (a, b) = determinism_check(start);
     if a != b {
-        println!(
-            "determinism self-check FAILED: seed {start} gave history hashes {a:016x} and {b:016x}"
-        );
+        println!("determinism self-check FAILED: seed {start} gave history hashes {a:016x} and {b:016x}");
         return ExitCode::FAILURE;
     }
     println!("determinism self-check: seed {start} twice -> {a:016x} both times");
@@ -237,11 +207,7 @@ fn campaign(start: u64, count: u64, keep_going: bool, bug: Option<&str>) -> Exit
     println!();
     println!("seeds      {done} ({start}..{})", start + done);
     println!("failures   {failures}");
-    println!(
-        "time       {secs:.2} s  ({:.0} seeds/s, {:.0} steps/s)",
-        done as f64 / secs,
-        steps as f64 / secs
-    );
+    println!("time       {secs:.2} s  ({:.0} seeds/s, {:.0} steps/s)", done as f64 / secs, steps as f64 / secs);
     println!("steps      {steps}  ops {ops}");
     let [single, tee, fan_in] = by_scenario;
     println!(
@@ -251,31 +217,16 @@ fn campaign(start: u64, count: u64, keep_going: bool, bug: Option<&str>) -> Exit
     println!();
     println!("{:<32} {:>10}", "coverage mark", "seeds");
     for (mark, n) in coverage.iter() {
-        println!(
-            "{:<32} {:>10}{}",
-            mark.name(),
-            n,
-            if n == 0 { "   <- never reached" } else { "" }
-        );
+        println!("{:<32} {:>10}{}", mark.name(), n, if n == 0 { "   <- never reached" } else { "" });
     }
     let missing = coverage.missing();
     if let Some(seed) = first_failure {
         println!();
-        println!(
-            "first failing seed: {seed} (after {} seeds)",
-            seed - start + 1
-        );
+        println!("first failing seed: {seed} (after {} seeds)", seed - start + 1);
         return ExitCode::FAILURE;
     }
     if !missing.is_empty() && done == count {
-        println!(
-            "coverage goals missed: {}",
-            missing
-                .iter()
-                .map(|m| m.name())
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
+        println!("coverage goals missed: {}", missing.iter().map(|m| m.name()).collect::<Vec<_>>().join(", "));
         return ExitCode::FAILURE;
     }
     ExitCode::SUCCESS

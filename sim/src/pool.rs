@@ -46,12 +46,7 @@ pub struct TestPool {
 impl TestPool {
     /// A pool in `mode` whose own choices derive from `seed`.
     pub fn new(mode: PoolMode, seed: u64) -> Self {
-        Self {
-            mode,
-            state: seed,
-            free: Vec::new(),
-            counts: Arc::new(Mutex::new(PoolCounts::default())),
-        }
+        Self { mode, state: seed, free: Vec::new(), counts: Arc::new(Mutex::new(PoolCounts::default())) }
     }
 
     /// A handle on the counters.
@@ -80,10 +75,7 @@ impl SegmentPool for TestPool {
         };
         match mode {
             PoolMode::Reuse | PoolMode::Mixed => {
-                let index = self
-                    .free
-                    .iter()
-                    .rposition(|s| s.capacity() >= min_capacity)?;
+                let index = self.free.iter().rposition(|s| s.capacity() >= min_capacity)?;
                 Some(self.free.swap_remove(index))
             }
             PoolMode::Dry => {

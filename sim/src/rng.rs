@@ -18,22 +18,12 @@ pub struct Rng {
 impl Rng {
     /// Draws from SplitMix64 seeded with `seed`.
     pub fn from_seed(seed: u64) -> Self {
-        Self {
-            state: seed,
-            replay: None,
-            position: 0,
-            tape: Vec::new(),
-        }
+        Self { state: seed, replay: None, position: 0, tape: Vec::new() }
     }
 
     /// Replays `tape`, then draws 0 forever.
     pub fn from_tape(tape: Vec<u64>) -> Self {
-        Self {
-            state: 0,
-            replay: Some(tape),
-            position: 0,
-            tape: Vec::new(),
-        }
+        Self { state: 0, replay: Some(tape), position: 0, tape: Vec::new() }
     }
 
     /// The next raw draw.

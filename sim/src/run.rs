@@ -8,12 +8,9 @@ use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Wake, Waker};
 
 use pipe_core::model::{
-    completion_error, pattern_byte, same_error, Event, FlushOutcome, Model, Op, Outcome,
-    ReadOutcome,
+    completion_error, pattern_byte, same_error, Event, FlushOutcome, Model, Op, Outcome, ReadOutcome,
 };
-use pipe_core::{
-    pipe, CancelHandle, PipeError, PipeOptions, PipeReader, PipeWriter, Position, Sequence,
-};
+use pipe_core::{pipe, CancelHandle, PipeError, PipeOptions, PipeReader, PipeWriter, Position, Sequence};
 
 use crate::config::{Config, Scenario};
 use crate::coverage::{Coverage, Mark};
@@ -99,14 +96,8 @@ enum WriterState {
 #[derive(Debug, Clone, Copy)]
 enum ReaderState {
     Active,
-    WaitingRead {
-        min: usize,
-    },
-    Holding {
-        consumed: Position,
-        examined: Position,
-        completed_empty: bool,
-    },
+    WaitingRead { min: usize },
+    Holding { consumed: Position, examined: Position, completed_empty: bool },
     Completed,
     Gone,
 }
@@ -140,11 +131,7 @@ struct Sim {
 }
 
 fn fail<T>(step: usize, kind: &'static str, message: String) -> Result<T, Failure> {
-    Err(Failure {
-        step,
-        kind,
-        message,
-    })
+    Err(Failure { step, kind, message })
 }
 
 /// Runs one simulation.
@@ -166,14 +153,8 @@ pub fn run(source: Source, trace: bool) -> RunReport {
         .pool(pool);
     let inbox = Arc::new(Mutex::new(Vec::new()));
     let wakers = [
-        Waker::from(Arc::new(TaskWaker {
-            task: WRITER,
-            inbox: inbox.clone(),
-        })),
-        Waker::from(Arc::new(TaskWaker {
-            task: READER,
-            inbox: inbox.clone(),
-        })),
+        Waker::from(Arc::new(TaskWaker { task: WRITER, inbox: inbox.clone() })),
+        Waker::from(Arc::new(TaskWaker { task: READER, inbox: inbox.clone() })),
     ];
     let mut sim = Sim {
         model: Model::new(cfg.pause, cfg.resume, cfg.min_segment),
@@ -207,11 +188,7 @@ pub fn run(source: Source, trace: bool) -> RunReport {
             sim.writer = Some(writer);
             sim.run().err()
         }
-        Err(error) => Some(Failure {
-            step: 0,
-            kind: "options",
-            message: format!("valid options refused: {error}"),
-        }),
+        Err(error) => Some(Failure { step: 0, kind: "options", message: format!("valid options refused: {error}") }),
     };
     if let (Some(f), Some(t)) = (&failure, sim.trace.as_mut()) {
         let _ = writeln!(t, "FAILED at step {}: {}: {}", f.step, f.kind, f.message);
@@ -257,20 +234,12 @@ impl Sim {
                 self.chaos()?;
                 self.intake_wakes();
             }
-            let runnable: Vec<usize> = [WRITER, READER]
-                .into_iter()
-                .filter(|&t| self.runnable(t))
-                .collect();
+            let runnable: Vec<usize> = [WRITER, READER].into_iter().filter(|&t| self.runnable(t)).collect();
             if runnable.is_empty() {
                 if self.in_flight.is_empty() {
                     self.check_liveness()?;
-                    return self.err(
-                        "deadlock",
-                        format!(
-                            "no task runnable and no wake in flight; {}",
-                            self.describe()
-                        ),
-                    );
+                    return self
+                        .err("deadlock", format!("no task runnable and no wake in flight; {}", self.describe()));
                 }
             } else {
                 let task = runnable[self.rng.below(runnable.len() as u64) as usize];
@@ -286,13 +255,7 @@ impl Sim {
             self.check_liveness()?;
             self.step += 1;
         }
-        self.err(
-            "stuck",
-            format!(
-                "the drain phase did not finish in {DRAIN_LIMIT} steps; {}",
-                self.describe()
-            ),
-        )
+        self.err("stuck", format!("the drain phase did not finish in {DRAIN_LIMIT} steps; {}", self.describe()))
     }
 
     fn describe(&self) -> String {
@@ -342,11 +305,7 @@ impl Sim {
 
     /// Takes the wakes the wakers issued into flight, deciding their delays.
     fn intake_wakes(&mut self) {
-        let new: Vec<usize> = self
-            .inbox
-            .lock()
-            .map(|mut i| std::mem::take(&mut *i))
-            .unwrap_or_default();
+        let new: Vec<usize> = self.inbox.lock().map(|mut i| std::mem::take(&mut *i)).unwrap_or_default();
         for task in new {
             self.ev("wake", task as u64, 0);
             let faults = !self.draining;
@@ -409,9 +368,7 @@ impl Sim {
                 }
                 Event::ResumedByAdvance => self.coverage.hit(Mark::ResumedByAdvance),
                 Event::ResumedByReadAtLeast => self.coverage.hit(Mark::ResumedByReadAtLeast),
-                Event::ResumedByReaderCompletion => {
-                    self.coverage.hit(Mark::ResumedByReaderCompletion)
-                }
+                Event::ResumedByReaderCompletion => self.coverage.hit(Mark::ResumedByReaderCompletion),
                 Event::ReaderWoken => {}
             }
         }
@@ -501,14 +458,8 @@ impl Sim {
     fn expect_unit(&self, what: &str, expected: Outcome, actual: Result<(), PipeError>) -> Check {
         match (&expected, &actual) {
             (Outcome::Err(e), Err(a)) if same_error(e, a) => Ok(()),
-            (
-                Outcome::Done | Outcome::Memory { .. } | Outcome::Flushed(_) | Outcome::Unknown,
-                Ok(()),
-            ) => Ok(()),
-            _ => self.err(
-                "mismatch",
-                format!("{what}: model says {expected:?}, pipe answered {actual:?}"),
-            ),
+            (Outcome::Done | Outcome::Memory { .. } | Outcome::Flushed(_) | Outcome::Unknown, Ok(())) => Ok(()),
+            _ => self.err("mismatch", format!("{what}: model says {expected:?}, pipe answered {actual:?}")),
         }
     }
 
@@ -527,11 +478,7 @@ impl Sim {
         let len = match (expected, w.get_memory(hint)) {
             (Outcome::Memory { min_len }, Ok(memory)) => {
                 if memory.len() < min_len {
-                    return fail(
-                        self.step,
-                        "mismatch",
-                        format!("W1: get_memory({hint}) gave {} bytes", memory.len()),
-                    );
+                    return fail(self.step, "mismatch", format!("W1: get_memory({hint}) gave {} bytes", memory.len()));
                 }
                 for (i, byte) in memory.iter_mut().enumerate() {
                     *byte = pattern_byte(start + i as u64);
@@ -540,11 +487,7 @@ impl Sim {
             }
             (expected, actual) => {
                 let actual = actual.map(|m| m.len());
-                return fail(
-                    self.step,
-                    "mismatch",
-                    format!("get_memory({hint}): model {expected:?}, pipe {actual:?}"),
-                );
+                return fail(self.step, "mismatch", format!("get_memory({hint}): model {expected:?}, pipe {actual:?}"));
             }
         };
         self.model.memory_returned(hint, len);
@@ -563,11 +506,7 @@ impl Sim {
             1 => self.rng.range(0, len),
             _ => len,
         };
-        let first = if self.rng.chance(300) {
-            self.rng.range(0, n)
-        } else {
-            n
-        };
+        let first = if self.rng.chance(300) { self.rng.range(0, n) } else { n };
         for part in [first, n - first] {
             if part == 0 && first != 0 {
                 continue;
@@ -579,13 +518,7 @@ impl Sim {
         }
         let unflushed = self.writer.as_ref().map_or(0, |w| w.unflushed_bytes()) as u64;
         if unflushed != self.model.unflushed() {
-            return self.err(
-                "mismatch",
-                format!(
-                    "W3: unflushed_bytes {unflushed}, model {}",
-                    self.model.unflushed()
-                ),
-            );
+            return self.err("mismatch", format!("W3: unflushed_bytes {unflushed}, model {}", self.model.unflushed()));
         }
         Ok(())
     }
@@ -606,13 +539,9 @@ impl Sim {
                 self.ws = WriterState::WaitingFlush;
                 Ok(())
             }
-            (
-                Outcome::Flushed(FlushOutcome {
-                    completed,
-                    canceled,
-                }),
-                Poll::Ready(Ok(r)),
-            ) if r.is_completed() == *completed && r.is_canceled() == *canceled => {
+            (Outcome::Flushed(FlushOutcome { completed, canceled }), Poll::Ready(Ok(r)))
+                if r.is_completed() == *completed && r.is_canceled() == *canceled =>
+            {
                 self.ev(what, 1 + u64::from(*completed), u64::from(*canceled));
                 if *canceled && was_waiting {
                     self.coverage.hit(Mark::FlushWokenByCancel);
@@ -634,10 +563,7 @@ impl Sim {
                 self.ws = WriterState::Active;
                 Ok(())
             }
-            _ => self.err(
-                "mismatch",
-                format!("{what}: model says {expected:?}, pipe answered {actual:?}"),
-            ),
+            _ => self.err("mismatch", format!("{what}: model says {expected:?}, pipe answered {actual:?}")),
         }
     }
 
@@ -708,10 +634,7 @@ impl Sim {
                         let n = match self.rng.below(3) {
                             0 => self.rng.range(1, self.cfg.max_write),
                             1 => self.rng.range(1, self.cfg.pause + 2),
-                            _ => self.rng.range(
-                                self.cfg.pause.max(1),
-                                2 * self.cfg.pause + self.cfg.max_write,
-                            ),
+                            _ => self.rng.range(self.cfg.pause.max(1), 2 * self.cfg.pause + self.cfg.max_write),
                         };
                         self.reader_read(n, true)
                     }
@@ -727,10 +650,7 @@ impl Sim {
                     4 => self.reader_complete(),
                     _ => {
                         // advance_to with no outstanding read (R6).
-                        let p = self
-                            .stale
-                            .last()
-                            .map_or((foreign_position(0), true), |&p| (p, false));
+                        let p = self.stale.last().map_or((foreign_position(0), true), |&p| (p, false));
                         self.misuse_advance(p, p)
                     }
                 }
@@ -748,11 +668,7 @@ impl Sim {
                 }
                 self.reader_read(min, true)
             }
-            ReaderState::Holding {
-                consumed,
-                examined,
-                completed_empty,
-            } => {
+            ReaderState::Holding { consumed, examined, completed_empty } => {
                 if !self.draining && self.rng.chance(300) {
                     return self.holding_misuse(consumed, examined);
                 }
@@ -765,10 +681,7 @@ impl Sim {
                     consumed_foreign: false,
                     examined_foreign: false,
                 });
-                let actual = self
-                    .reader
-                    .as_mut()
-                    .map_or(Ok(()), |r| r.advance_to(consumed, examined));
+                let actual = self.reader.as_mut().map_or(Ok(()), |r| r.advance_to(consumed, examined));
                 self.ev("advance-to", consumed.offset(), examined.offset());
                 self.expect_unit("advance_to", expected, actual)?;
                 self.rs = ReaderState::Active;
@@ -777,10 +690,7 @@ impl Sim {
             ReaderState::Completed => {
                 if !self.draining && self.rng.chance(500) {
                     self.ev("reader-misuse-after-complete", 0, 0);
-                    let p = self
-                        .stale
-                        .last()
-                        .map_or((foreign_position(0), true), |&p| (p, false));
+                    let p = self.stale.last().map_or((foreign_position(0), true), |&p| (p, false));
                     return self.misuse_advance(p, p);
                 }
                 self.ev("drop-reader", 0, 0);
@@ -805,10 +715,7 @@ impl Sim {
             consumed_foreign,
             examined_foreign,
         });
-        let actual = self
-            .reader
-            .as_mut()
-            .map_or(Ok(()), |r| r.advance_to(consumed, examined));
+        let actual = self.reader.as_mut().map_or(Ok(()), |r| r.advance_to(consumed, examined));
         self.ev("misuse-advance-to", consumed.offset(), examined.offset());
         if matches!(expected, Outcome::Done) {
             // A stale position that is still inside the buffer is valid (S2):
@@ -823,17 +730,12 @@ impl Sim {
             0 => {
                 // A second read while one is outstanding.
                 let expected = self.model_apply(&Op::TryRead);
-                let actual = self
-                    .reader
-                    .as_mut()
-                    .map_or(Ok(()), |r| r.try_read().map(|_| ()));
+                let actual = self.reader.as_mut().map_or(Ok(()), |r| r.try_read().map(|_| ()));
                 self.ev("second-read", 0, 0);
                 self.coverage.hit(Mark::MisuseReader);
                 self.expect_unit("read while outstanding", expected, actual)
             }
-            1 if consumed.offset() < examined.offset() => {
-                self.misuse_advance((examined, false), (consumed, false))
-            }
+            1 if consumed.offset() < examined.offset() => self.misuse_advance((examined, false), (consumed, false)),
             2 => {
                 let foreign = foreign_position(self.rng.below(4) as usize);
                 if self.rng.chance(500) {
@@ -842,24 +744,12 @@ impl Sim {
                     self.misuse_advance((foreign, true), (examined, false))
                 }
             }
-            3 => match self
-                .stale
-                .get(self.rng.below(self.stale.len() as u64 + 1) as usize)
-                .copied()
-            {
+            3 => match self.stale.get(self.rng.below(self.stale.len() as u64 + 1) as usize).copied() {
                 Some(p) => self.misuse_advance((p, false), (examined.max_by_offset(p), false)),
                 None => Ok(()),
             },
-            _ => match self
-                .stale
-                .iter()
-                .rev()
-                .find(|p| p.offset() < self.model.examined())
-                .copied()
-            {
-                Some(p) if p.offset() >= consumed.offset() => {
-                    self.misuse_advance((consumed, false), (p, false))
-                }
+            _ => match self.stale.iter().rev().find(|p| p.offset() < self.model.examined()).copied() {
+                Some(p) if p.offset() >= consumed.offset() => self.misuse_advance((consumed, false), (p, false)),
                 _ => Ok(()),
             },
         }
@@ -903,18 +793,9 @@ impl Sim {
 
     /// [`reader_read`](Self::reader_read) with the reader taken out of
     /// `self`; `Ok(true)` asks to complete the reader afterwards.
-    fn reader_read_with(
-        &mut self,
-        reader: &mut PipeReader,
-        min: usize,
-        wait: bool,
-    ) -> Result<bool, Failure> {
+    fn reader_read_with(&mut self, reader: &mut PipeReader, min: usize, wait: bool) -> Result<bool, Failure> {
         let was_waiting = matches!(self.rs, ReaderState::WaitingRead { .. });
-        let op = if wait {
-            Op::PollRead { min }
-        } else {
-            Op::TryRead
-        };
+        let op = if wait { Op::PollRead { min } } else { Op::TryRead };
         let expected = self.model_apply(&op);
         let buffered_before = self.model.buffered();
         let waker = self.wakers[READER].clone();
@@ -935,9 +816,7 @@ impl Sim {
             fail(
                 step,
                 "mismatch",
-                format!(
-                    "read(min {min}, wait {wait}): model says {expected:?}, pipe answered {actual}"
-                ),
+                format!("read(min {min}, wait {wait}): model says {expected:?}, pipe answered {actual}"),
             )
         };
         match (&expected, actual) {
@@ -987,11 +866,7 @@ impl Sim {
                 if self.stale.len() > 8 {
                     self.stale.drain(..2);
                 }
-                self.ev(
-                    "read",
-                    buffer.len() as u64,
-                    u64::from(completed) * 2 + u64::from(canceled),
-                );
+                self.ev("read", buffer.len() as u64, u64::from(completed) * 2 + u64::from(canceled));
                 if chunks >= 3 {
                     self.coverage.hit(Mark::ReadSpans3Segments);
                 }
@@ -1011,11 +886,7 @@ impl Sim {
                 if completed_empty {
                     self.coverage.hit(Mark::ReadCompletedEmpty);
                 }
-                self.rs = ReaderState::Holding {
-                    consumed,
-                    examined,
-                    completed_empty,
-                };
+                self.rs = ReaderState::Holding { consumed, examined, completed_empty };
                 Ok(false)
             }
             (_, actual) => {
@@ -1045,11 +916,7 @@ impl Sim {
         let by_offsets = buffer.slice(a, b).map(|s| s.to_vec());
         let by_positions = buffer
             .get_position(a)
-            .and_then(|pa| {
-                buffer
-                    .get_position(b)
-                    .and_then(|pb| buffer.slice_positions(pa, pb))
-            })
+            .and_then(|pa| buffer.get_position(b).and_then(|pb| buffer.slice_positions(pa, pb)))
             .map(|s| s.to_vec());
         for (how, got) in [("slice", by_offsets), ("slice_positions", by_positions)] {
             match got {
@@ -1073,14 +940,8 @@ impl Sim {
     fn choose_advance(&mut self, buffer: &Sequence<'_>) -> Result<(Position, Position), Failure> {
         let len = buffer.len();
         let start = buffer.start().offset();
-        let previous = usize::try_from(self.model.examined().saturating_sub(start))
-            .unwrap_or(len)
-            .min(len);
-        let style = if self.draining {
-            0
-        } else {
-            self.rng.weighted(&self.cfg.consume_weights)
-        };
+        let previous = usize::try_from(self.model.examined().saturating_sub(start)).unwrap_or(len).min(len);
+        let style = if self.draining { 0 } else { self.rng.weighted(&self.cfg.consume_weights) };
         let (k, e) = match style {
             0 => (len, len),
             1 => (self.rng.range(0, len), len),
@@ -1091,11 +952,7 @@ impl Sim {
             3 => {
                 // Parse up to a delimiter: a byte picked from the buffer.
                 let at = self.rng.range(0, len.saturating_sub(1));
-                let delimiter = buffer
-                    .slice_from(at)
-                    .map(|s| s.first().first().copied())
-                    .ok()
-                    .flatten();
+                let delimiter = buffer.slice_from(at).map(|s| s.first().first().copied()).ok().flatten();
                 match delimiter.and_then(|d| buffer.position_of(d)) {
                     Some(p) => {
                         self.coverage.hit(Mark::DelimiterFound);
@@ -1134,45 +991,26 @@ impl Sim {
             (None, None) => return Ok(()),
         };
         let m = &self.model;
-        let model = (
-            m.flushed_end(),
-            m.consumed(),
-            m.examined(),
-            m.writer_paused(),
-        );
-        let real = (
-            stats.flushed_end,
-            stats.consumed,
-            stats.examined,
-            stats.writer_paused,
-        );
+        let model = (m.flushed_end(), m.consumed(), m.examined(), m.writer_paused());
+        let real = (stats.flushed_end, stats.consumed, stats.examined, stats.writer_paused);
         if model != real {
             return self.err(
                 "mismatch",
                 format!("state (flushed_end, consumed, examined, paused): model {model:?}, pipe {real:?}"),
             );
         }
-        if (m.writer_completed(), m.reader_completed())
-            != (stats.writer_completed, stats.reader_completed)
-        {
+        if (m.writer_completed(), m.reader_completed()) != (stats.writer_completed, stats.reader_completed) {
             return self.err("mismatch", format!("completion flags: pipe {stats:?}"));
         }
         if !m.m2_holds() {
-            return self.err(
-                "m2",
-                format!(
-                    "M2: {} unexamined bytes exceed the bound {:?}",
-                    m.unexamined(),
-                    m.m2_bound()
-                ),
-            );
+            return self
+                .err("m2", format!("M2: {} unexamined bytes exceed the bound {:?}", m.unexamined(), m.m2_bound()));
         }
         if m.unexamined() > self.cfg.pause as u64 && self.cfg.pause > 0 {
             self.coverage.hit(Mark::AbovePause);
         }
         // M1: with everything consumed, at most the writer's segment stays.
-        if !m.read_outstanding() && m.buffered() == 0 && m.unflushed() == 0 && !m.reader_completed()
-        {
+        if !m.read_outstanding() && m.buffered() == 0 && m.unflushed() == 0 && !m.reader_completed() {
             let allowed = usize::from(!m.writer_completed());
             if stats.segments_rented > allowed {
                 return self.err(
@@ -1190,30 +1028,15 @@ impl Sim {
     /// A task that waits although the model says its event has happened,
     /// with no wake on the way, lost a wakeup (C2).
     fn check_liveness(&mut self) -> Check {
-        let pending = |sim: &Self, task: usize| {
-            sim.woken[task] || sim.in_flight.iter().any(|&(t, _)| t == task)
-        };
-        if self.ws == WriterState::WaitingFlush
-            && !pending(self, WRITER)
-            && self.model.flush_would_resolve()
-        {
-            return self.err(
-                "lost-wakeup",
-                format!(
-                    "the writer waits on a flush that can resolve; {}",
-                    self.describe()
-                ),
-            );
+        let pending = |sim: &Self, task: usize| sim.woken[task] || sim.in_flight.iter().any(|&(t, _)| t == task);
+        if self.ws == WriterState::WaitingFlush && !pending(self, WRITER) && self.model.flush_would_resolve() {
+            return self
+                .err("lost-wakeup", format!("the writer waits on a flush that can resolve; {}", self.describe()));
         }
         if let ReaderState::WaitingRead { min } = self.rs {
             if !pending(self, READER) && self.model.read_would_resolve(min) {
-                return self.err(
-                    "lost-wakeup",
-                    format!(
-                        "the reader waits on a read that can resolve; {}",
-                        self.describe()
-                    ),
-                );
+                return self
+                    .err("lost-wakeup", format!("the reader waits on a read that can resolve; {}", self.describe()));
             }
         }
         Ok(())
@@ -1226,10 +1049,7 @@ impl Sim {
         if counts.returns != counts.rents + counts.shorts {
             return self.err(
                 "m3",
-                format!(
-                    "M3: {} segments rented, {} short, {} given back",
-                    counts.rents, counts.shorts, counts.returns
-                ),
+                format!("M3: {} segments rented, {} short, {} given back", counts.rents, counts.shorts, counts.returns),
             );
         }
         if counts.dry > 0 {
@@ -1263,9 +1083,7 @@ static FOREIGN_SLICES: [&[u8]; 1] = [&FOREIGN_BYTES];
 /// A position of a sequence that belongs to no pipe.
 fn foreign_position(offset: usize) -> Position {
     let sequence = Sequence::from_slices(&FOREIGN_SLICES);
-    sequence
-        .get_position(offset.min(4))
-        .unwrap_or_else(|_| sequence.start())
+    sequence.get_position(offset.min(4)).unwrap_or_else(|_| sequence.start())
 }
 
 fn same_read(model: &ReadOutcome, buffer: &Sequence<'_>, completed: bool, canceled: bool) -> bool {

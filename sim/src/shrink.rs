@@ -21,18 +21,13 @@ pub fn shrink(failing: RunReport, budget: usize) -> Shrunk {
     let mut best = failing;
     let mut attempts = 0;
     let mut tape = best.tape.clone();
-    let try_tape = |candidate: Vec<u64>,
-                    best: &mut RunReport,
-                    tape: &mut Vec<u64>,
-                    attempts: &mut usize|
-     -> bool {
+    let try_tape = |candidate: Vec<u64>, best: &mut RunReport, tape: &mut Vec<u64>, attempts: &mut usize| -> bool {
         *attempts += 1;
         let report = run(Source::Tape(candidate), false);
         let same = report.failure.as_ref().map(|f| f.kind) == kind && kind.is_some();
         // A candidate that replays as the current tape (a deleted trailing
         // draw read back as 0) is no progress: accepting it would loop.
-        let smaller =
-            (report.steps, report.ops, report.bytes) <= (best.steps, best.ops, best.bytes);
+        let smaller = (report.steps, report.ops, report.bytes) <= (best.steps, best.ops, best.bytes);
         if same && smaller && report.tape != *tape {
             *tape = report.tape.clone();
             *best = report;
@@ -87,21 +82,11 @@ pub fn shrink(failing: RunReport, budget: usize) -> Shrunk {
 
 /// A tape as a comma-separated list (for `--tape`).
 pub fn format_tape(tape: &[u64]) -> String {
-    let trimmed = tape
-        .iter()
-        .rposition(|&v| v != 0)
-        .map_or(&tape[..0], |last| &tape[..=last]);
-    trimmed
-        .iter()
-        .map(u64::to_string)
-        .collect::<Vec<_>>()
-        .join(",")
+    let trimmed = tape.iter().rposition(|&v| v != 0).map_or(&tape[..0], |last| &tape[..=last]);
+    trimmed.iter().map(u64::to_string).collect::<Vec<_>>().join(",")
 }
 
 /// Parses [`format_tape`]'s output.
 pub fn parse_tape(text: &str) -> Option<Vec<u64>> {
-    text.split(',')
-        .filter(|s| !s.trim().is_empty())
-        .map(|s| s.trim().parse().ok())
-        .collect()
+    text.split(',').filter(|s| !s.trim().is_empty()).map(|s| s.trim().parse().ok()).collect()
 }

@@ -19,9 +19,7 @@ use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Waker};
 
-use pipe_core::model::{
-    completion_error, pattern_byte, same_error, Event, FlushOutcome, Model, Op, Outcome,
-};
+use pipe_core::model::{completion_error, pattern_byte, same_error, Event, FlushOutcome, Model, Op, Outcome};
 use pipe_core::{pipe, CancelHandle, PipeError, PipeOptions, PipeReader, PipeWriter, Position};
 
 use crate::config::{Config, PipeConfig, Scenario};
@@ -57,14 +55,8 @@ enum SourceState {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum SinkState {
     Active,
-    WaitingRead {
-        min: usize,
-    },
-    Holding {
-        consumed: Position,
-        examined: Position,
-        completed_empty: bool,
-    },
+    WaitingRead { min: usize },
+    Holding { consumed: Position, examined: Position, completed_empty: bool },
     Completed,
     Gone,
 }
@@ -84,16 +76,8 @@ enum RelayState {
 
 #[derive(Debug)]
 enum Task {
-    Source {
-        pipe: usize,
-        state: SourceState,
-    },
-    Sink {
-        pipe: usize,
-        state: SinkState,
-        received: Vec<u8>,
-        early: bool,
-    },
+    Source { pipe: usize, state: SourceState },
+    Sink { pipe: usize, state: SinkState, received: Vec<u8>, early: bool },
     Relay(Relay),
 }
 
@@ -116,13 +100,7 @@ struct Relay {
 enum ReadRes {
     Pending,
     Failed(PipeError),
-    Data {
-        bytes: Vec<u8>,
-        k: usize,
-        consumed: Position,
-        examined: Position,
-        completed: bool,
-    },
+    Data { bytes: Vec<u8>, k: usize, consumed: Position, examined: Position, completed: bool },
 }
 
 /// What a flush (or write) poll gave.
@@ -186,11 +164,8 @@ pub(crate) fn run(cfg: Config, mut rng: Rng, trace: bool) -> RunReport {
                 pool: counts,
             }),
             Err(error) => {
-                failure = Some(Failure {
-                    step: 0,
-                    kind: "options",
-                    message: format!("valid options refused: {error}"),
-                });
+                failure =
+                    Some(Failure { step: 0, kind: "options", message: format!("valid options refused: {error}") });
             }
         }
     }
@@ -206,44 +181,18 @@ pub(crate) fn run(cfg: Config, mut rng: Rng, trace: bool) -> RunReport {
             state: RelayState::Read,
         })
     };
-    let sink = |pipe| Task::Sink {
-        pipe,
-        state: SinkState::Active,
-        received: Vec::new(),
-        early: false,
-    };
+    let sink = |pipe| Task::Sink { pipe, state: SinkState::Active, received: Vec::new(), early: false };
     let tasks = if fan_in {
         vec![
-            Task::Source {
-                pipe: 0,
-                state: SourceState::Active,
-            },
-            Task::Source {
-                pipe: 1,
-                state: SourceState::Active,
-            },
+            Task::Source { pipe: 0, state: SourceState::Active },
+            Task::Source { pipe: 1, state: SourceState::Active },
             relay(vec![0, 1], vec![2]),
             sink(2),
         ]
     } else {
-        vec![
-            Task::Source {
-                pipe: 0,
-                state: SourceState::Active,
-            },
-            relay(vec![0], vec![1, 2]),
-            sink(1),
-            sink(2),
-        ]
+        vec![Task::Source { pipe: 0, state: SourceState::Active }, relay(vec![0], vec![1, 2]), sink(1), sink(2)]
     };
-    let wakers = (0..tasks.len())
-        .map(|task| {
-            Waker::from(Arc::new(TaskWaker {
-                task,
-                inbox: inbox.clone(),
-            }))
-        })
-        .collect();
+    let wakers = (0..tasks.len()).map(|task| Waker::from(Arc::new(TaskWaker { task, inbox: inbox.clone() }))).collect();
     let mut topo = Topo {
         woken: vec![false; tasks.len()],
         cfg,
@@ -271,11 +220,7 @@ pub(crate) fn run(cfg: Config, mut rng: Rng, trace: bool) -> RunReport {
         hash: topo.hash,
         steps: topo.step,
         ops: topo.ops,
-        bytes: topo
-            .pipes
-            .iter()
-            .map(|p| p.model.flushed_end() + p.model.unflushed())
-            .sum(),
+        bytes: topo.pipes.iter().map(|p| p.model.flushed_end() + p.model.unflushed()).sum(),
         failure,
         coverage: topo.coverage,
         tape: topo.rng.into_tape(),
@@ -284,22 +229,13 @@ pub(crate) fn run(cfg: Config, mut rng: Rng, trace: bool) -> RunReport {
     }
 }
 
-fn flush_res(
-    expected: &Outcome,
-    actual: &Poll<Result<pipe_core::FlushResult, PipeError>>,
-) -> Option<FlushRes> {
+fn flush_res(expected: &Outcome, actual: &Poll<Result<pipe_core::FlushResult, PipeError>>) -> Option<FlushRes> {
     match (expected, actual) {
         (Outcome::FlushPending, Poll::Pending) => Some(FlushRes::Pending),
-        (
-            Outcome::Flushed(FlushOutcome {
-                completed,
-                canceled,
-            }),
-            Poll::Ready(Ok(r)),
-        ) if r.is_completed() == *completed && r.is_canceled() == *canceled => {
-            Some(FlushRes::Done {
-                completed: *completed,
-            })
+        (Outcome::Flushed(FlushOutcome { completed, canceled }), Poll::Ready(Ok(r)))
+            if r.is_completed() == *completed && r.is_canceled() == *canceled =>
+        {
+            Some(FlushRes::Done { completed: *completed })
         }
         (Outcome::Err(e), Poll::Ready(Err(a))) if same_error(e, a) => Some(FlushRes::Failed),
         _ => None,
@@ -318,11 +254,7 @@ impl Topo {
     }
 
     fn err<T>(&self, kind: &'static str, message: String) -> Result<T, Failure> {
-        Err(Failure {
-            step: self.step,
-            kind,
-            message,
-        })
+        Err(Failure { step: self.step, kind, message })
     }
 
     fn fan_in(&self) -> bool {
@@ -341,19 +273,12 @@ impl Topo {
                 self.chaos();
                 self.intake_wakes();
             }
-            let runnable: Vec<usize> = (0..self.tasks.len())
-                .filter(|&t| self.runnable(t))
-                .collect();
+            let runnable: Vec<usize> = (0..self.tasks.len()).filter(|&t| self.runnable(t)).collect();
             if runnable.is_empty() {
                 if self.in_flight.is_empty() {
                     self.check_liveness()?;
-                    return self.err(
-                        "deadlock",
-                        format!(
-                            "no task runnable and no wake in flight; {}",
-                            self.describe()
-                        ),
-                    );
+                    return self
+                        .err("deadlock", format!("no task runnable and no wake in flight; {}", self.describe()));
                 }
             } else {
                 let task = runnable[self.rng.below(runnable.len() as u64) as usize];
@@ -367,13 +292,7 @@ impl Topo {
             self.check_liveness()?;
             self.step += 1;
         }
-        self.err(
-            "stuck",
-            format!(
-                "the drain phase did not finish in {DRAIN_LIMIT} steps; {}",
-                self.describe()
-            ),
-        )
+        self.err("stuck", format!("the drain phase did not finish in {DRAIN_LIMIT} steps; {}", self.describe()))
     }
 
     fn describe(&self) -> String {
@@ -414,10 +333,7 @@ impl Topo {
         let waiting = match &self.tasks[task] {
             Task::Source { state, .. } => *state == SourceState::WaitingFlush,
             Task::Sink { state, .. } => matches!(state, SinkState::WaitingRead { .. }),
-            Task::Relay(r) => matches!(
-                r.state,
-                RelayState::WaitingRead { .. } | RelayState::Flushing { .. }
-            ),
+            Task::Relay(r) => matches!(r.state, RelayState::WaitingRead { .. } | RelayState::Flushing { .. }),
         };
         !self.gone(task) && (!waiting || self.woken[task])
     }
@@ -437,11 +353,7 @@ impl Topo {
     }
 
     fn intake_wakes(&mut self) {
-        let new: Vec<usize> = self
-            .inbox
-            .lock()
-            .map(|mut i| std::mem::take(&mut *i))
-            .unwrap_or_default();
+        let new: Vec<usize> = self.inbox.lock().map(|mut i| std::mem::take(&mut *i)).unwrap_or_default();
         for task in new {
             self.ev("wake", task as u64, 0);
             let faults = !self.draining;
@@ -495,9 +407,7 @@ impl Topo {
                 }
                 Event::ResumedByAdvance => self.coverage.hit(Mark::ResumedByAdvance),
                 Event::ResumedByReadAtLeast => self.coverage.hit(Mark::ResumedByReadAtLeast),
-                Event::ResumedByReaderCompletion => {
-                    self.coverage.hit(Mark::ResumedByReaderCompletion)
-                }
+                Event::ResumedByReaderCompletion => self.coverage.hit(Mark::ResumedByReaderCompletion),
                 Event::ReaderWoken => {}
             }
         }
@@ -511,11 +421,7 @@ impl Topo {
         let mut done = 0;
         while done < data.len() {
             let left = data.len() - done;
-            let hint = if self.rng.chance(300) {
-                self.rng.range(0, left)
-            } else {
-                left
-            };
+            let hint = if self.rng.chance(300) { self.rng.range(0, left) } else { left };
             let expected = self.apply(p, &Op::GetMemory { hint });
             let Some(w) = self.pipes[p].writer.as_mut() else {
                 return Ok(());
@@ -530,28 +436,15 @@ impl Topo {
                 }
                 (expected, actual) => {
                     let actual = actual.map(|m| m.len());
-                    return self.err(
-                        "mismatch",
-                        format!(
-                            "pipe {p}: get_memory({hint}): model {expected:?}, pipe {actual:?}"
-                        ),
-                    );
+                    return self
+                        .err("mismatch", format!("pipe {p}: get_memory({hint}): model {expected:?}, pipe {actual:?}"));
                 }
             };
             let expected = self.apply(p, &Op::Advance { n });
-            let actual = self.pipes[p]
-                .writer
-                .as_mut()
-                .map_or(Ok(()), |w| w.advance(n));
+            let actual = self.pipes[p].writer.as_mut().map_or(Ok(()), |w| w.advance(n));
             self.ev("advance", p as u64, n as u64);
-            if !matches!(
-                (&expected, &actual),
-                (Outcome::Done | Outcome::Unknown, Ok(()))
-            ) {
-                return self.err(
-                    "mismatch",
-                    format!("pipe {p}: advance({n}): model {expected:?}, pipe {actual:?}"),
-                );
+            if !matches!((&expected, &actual), (Outcome::Done | Outcome::Unknown, Ok(()))) {
+                return self.err("mismatch", format!("pipe {p}: advance({n}): model {expected:?}, pipe {actual:?}"));
             }
             self.pipes[p].log.extend_from_slice(&data[done..done + n]);
             done += n;
@@ -561,10 +454,7 @@ impl Topo {
         if unflushed != pipe.model.unflushed() {
             return self.err(
                 "mismatch",
-                format!(
-                    "pipe {p}: W3: unflushed_bytes {unflushed}, model {}",
-                    pipe.model.unflushed()
-                ),
+                format!("pipe {p}: W3: unflushed_bytes {unflushed}, model {}", pipe.model.unflushed()),
             );
         }
         Ok(())
@@ -584,10 +474,7 @@ impl Topo {
         self.ev("write", p as u64, data.len() as u64);
         match flush_res(&expected, &actual) {
             Some(r) => Ok(r),
-            None => self.err(
-                "mismatch",
-                format!("pipe {p}: write: model {expected:?}, pipe {actual:?}"),
-            ),
+            None => self.err("mismatch", format!("pipe {p}: write: model {expected:?}, pipe {actual:?}")),
         }
     }
 
@@ -600,10 +487,7 @@ impl Topo {
         self.ev("poll-flush", p as u64, u64::from(actual.is_ready()));
         match flush_res(&expected, &actual) {
             Some(r) => Ok(r),
-            None => self.err(
-                "mismatch",
-                format!("pipe {p}: poll_flush: model {expected:?}, pipe {actual:?}"),
-            ),
+            None => self.err("mismatch", format!("pipe {p}: poll_flush: model {expected:?}, pipe {actual:?}")),
         }
     }
 
@@ -658,11 +542,7 @@ impl Topo {
         wait: bool,
         choose: impl FnOnce(&mut Rng, usize, usize) -> (usize, usize),
     ) -> Result<ReadRes, Failure> {
-        let op = if wait {
-            Op::PollRead { min }
-        } else {
-            Op::TryRead
-        };
+        let op = if wait { Op::PollRead { min } } else { Op::TryRead };
         let expected = self.apply(p, &op);
         let Some(mut reader) = self.pipes[p].reader.take() else {
             return Ok(ReadRes::Failed(PipeError::ReaderCompleted));
@@ -700,7 +580,9 @@ impl Topo {
             Err(Failure {
                 step,
                 kind: "mismatch",
-                message: format!("pipe {p}: read(min {min}, wait {wait}): model says {expected:?}, pipe answered {actual}"),
+                message: format!(
+                    "pipe {p}: read(min {min}, wait {wait}): model says {expected:?}, pipe answered {actual}"
+                ),
             })
         };
         match (&expected, actual) {
@@ -718,10 +600,7 @@ impl Topo {
                 let bytes = buffer.to_vec();
                 let start = buffer.start().offset();
                 let pipe = &self.pipes[p];
-                let logged = usize::try_from(start)
-                    .ok()
-                    .and_then(|s| pipe.log.get(s..s + bytes.len()))
-                    .unwrap_or(&[]);
+                let logged = usize::try_from(start).ok().and_then(|s| pipe.log.get(s..s + bytes.len())).unwrap_or(&[]);
                 let same = model.completed == completed
                     && model.canceled == canceled
                     && model.start == start
@@ -744,11 +623,7 @@ impl Topo {
                 let by_offsets = buffer.slice(a, b).map(|s| s.to_vec());
                 let by_positions = buffer
                     .get_position(a)
-                    .and_then(|pa| {
-                        buffer
-                            .get_position(b)
-                            .and_then(|pb| buffer.slice_positions(pa, pb))
-                    })
+                    .and_then(|pa| buffer.get_position(b).and_then(|pb| buffer.slice_positions(pa, pb)))
                     .map(|s| s.to_vec());
                 for (how, got) in [("slice", by_offsets), ("slice_positions", by_positions)] {
                     if !matches!(&got, Ok(got) if got == want) {
@@ -759,17 +634,13 @@ impl Topo {
                     }
                 }
                 let pipe = &self.pipes[p];
-                let previous = usize::try_from(pipe.model.examined().saturating_sub(start))
-                    .unwrap_or(len)
-                    .min(len);
+                let previous = usize::try_from(pipe.model.examined().saturating_sub(start)).unwrap_or(len).min(len);
                 let (k, e) = choose(&mut self.rng, len, previous);
                 let position = |offset: usize| {
                     buffer.get_position(offset).map_err(|e| Failure {
                         step,
                         kind: "mismatch",
-                        message: format!(
-                            "pipe {p}: get_position({offset}) of a {len}-byte buffer failed: {e}"
-                        ),
+                        message: format!("pipe {p}: get_position({offset}) of a {len}-byte buffer failed: {e}"),
                     })
                 };
                 let (consumed, examined) = (position(k)?, position(e)?);
@@ -777,13 +648,7 @@ impl Topo {
                     self.coverage.hit(Mark::ReadSpans3Segments);
                 }
                 self.ev("read", p as u64, len as u64);
-                Ok(ReadRes::Data {
-                    bytes,
-                    k,
-                    consumed,
-                    examined,
-                    completed,
-                })
+                Ok(ReadRes::Data { bytes, k, consumed, examined, completed })
             }
             (_, actual) => mismatch(match actual {
                 Poll::Pending => "Pending".to_string(),
@@ -809,17 +674,11 @@ impl Topo {
                 examined_foreign: false,
             },
         );
-        let actual = self.pipes[p]
-            .reader
-            .as_mut()
-            .map_or(Ok(()), |r| r.advance_to(consumed, examined));
+        let actual = self.pipes[p].reader.as_mut().map_or(Ok(()), |r| r.advance_to(consumed, examined));
         self.ev("advance-to", p as u64, consumed.offset());
         match (&expected, &actual) {
             (Outcome::Done, Ok(())) => Ok(()),
-            _ => self.err(
-                "mismatch",
-                format!("pipe {p}: advance_to: model {expected:?}, pipe {actual:?}"),
-            ),
+            _ => self.err("mismatch", format!("pipe {p}: advance_to: model {expected:?}, pipe {actual:?}")),
         }
     }
 
@@ -849,9 +708,7 @@ impl Topo {
         match r {
             FlushRes::Pending => self.set_source(task, SourceState::WaitingFlush),
             // The reader is gone: the source stops producing.
-            FlushRes::Done { completed: true } | FlushRes::Failed => {
-                return self.source_complete(task, p)
-            }
+            FlushRes::Done { completed: true } | FlushRes::Failed => return self.source_complete(task, p),
             FlushRes::Done { completed: false } => self.set_source(task, SourceState::Active),
         }
         Ok(())
@@ -862,14 +719,7 @@ impl Topo {
         let drop = self.rng.chance(self.cfg.drop_instead) && !error;
         self.cut |= error;
         self.complete_writer(p, error, drop);
-        self.set_source(
-            task,
-            if drop {
-                SourceState::Gone
-            } else {
-                SourceState::Completed
-            },
-        );
+        self.set_source(task, if drop { SourceState::Gone } else { SourceState::Completed });
         Ok(())
     }
 
@@ -884,8 +734,7 @@ impl Topo {
                     0 | 2 => {
                         let max = self.pipes[p].cfg.max_write;
                         let len = self.rng.range(1, max);
-                        let start =
-                            self.pipes[p].model.flushed_end() + self.pipes[p].model.unflushed();
+                        let start = self.pipes[p].model.flushed_end() + self.pipes[p].model.unflushed();
                         let data: Vec<u8> = (start..start + len as u64).map(pattern_byte).collect();
                         if self.rng.chance(500) {
                             let r = self.write(p, task, &data)?;
@@ -949,23 +798,12 @@ impl Topo {
             }
         }
         self.complete_reader(p, error, drop);
-        self.set_sink(
-            task,
-            if drop {
-                SinkState::Gone
-            } else {
-                SinkState::Completed
-            },
-        );
+        self.set_sink(task, if drop { SinkState::Gone } else { SinkState::Completed });
         Ok(())
     }
 
     fn sink_read(&mut self, task: usize, p: usize, min: usize, wait: bool) -> Check {
-        let style = if self.draining {
-            0
-        } else {
-            self.rng.weighted(&self.cfg.consume_weights)
-        };
+        let style = if self.draining { 0 } else { self.rng.weighted(&self.cfg.consume_weights) };
         let r = self.read(p, task, min, wait, |rng, len, previous| match style {
             0 => (len, len),
             1 => (rng.range(0, len), len),
@@ -993,25 +831,12 @@ impl Topo {
                 self.set_sink(task, SinkState::Active);
                 Ok(())
             }
-            ReadRes::Data {
-                bytes,
-                k,
-                consumed,
-                examined,
-                completed,
-            } => {
+            ReadRes::Data { bytes, k, consumed, examined, completed } => {
                 if let Some(Task::Sink { received, .. }) = self.tasks.get_mut(task) {
                     received.extend_from_slice(&bytes[..k]);
                 }
                 let completed_empty = completed && bytes.is_empty();
-                self.set_sink(
-                    task,
-                    SinkState::Holding {
-                        consumed,
-                        examined,
-                        completed_empty,
-                    },
-                );
+                self.set_sink(task, SinkState::Holding { consumed, examined, completed_empty });
                 Ok(())
             }
         }
@@ -1055,11 +880,7 @@ impl Topo {
                 }
                 self.sink_read(task, p, min, true)
             }
-            SinkState::Holding {
-                consumed,
-                examined,
-                completed_empty,
-            } => {
+            SinkState::Holding { consumed, examined, completed_empty } => {
                 if completed_empty {
                     return self.sink_complete(task, p, true);
                 }
@@ -1102,20 +923,8 @@ impl Topo {
     /// failure to the outputs.
     fn relay_shutdown(&mut self, task: usize, error: bool) {
         let Some(r) = self.relay(task) else { return };
-        let srcs: Vec<usize> = r
-            .srcs
-            .iter()
-            .enumerate()
-            .filter(|&(i, _)| !r.src_done[i])
-            .map(|(_, &p)| p)
-            .collect();
-        let dests: Vec<usize> = r
-            .dests
-            .iter()
-            .enumerate()
-            .filter(|&(i, _)| r.dest_open[i])
-            .map(|(_, &p)| p)
-            .collect();
+        let srcs: Vec<usize> = r.srcs.iter().enumerate().filter(|&(i, _)| !r.src_done[i]).map(|(_, &p)| p).collect();
+        let dests: Vec<usize> = r.dests.iter().enumerate().filter(|&(i, _)| r.dest_open[i]).map(|(_, &p)| p).collect();
         r.state = RelayState::Gone;
         for p in srcs {
             self.complete_reader(p, false, true);
@@ -1134,11 +943,7 @@ impl Topo {
             let propagated = r.dest_open.iter().take(r.dests.len()).any(|&o| o);
             self.relay_shutdown(task, false);
             if propagated {
-                self.coverage.hit(if fan_in {
-                    Mark::FanInCompletionPropagated
-                } else {
-                    Mark::TeeCompletionPropagated
-                });
+                self.coverage.hit(if fan_in { Mark::FanInCompletionPropagated } else { Mark::TeeCompletionPropagated });
             }
             return Ok(());
         }
@@ -1182,18 +987,9 @@ impl Topo {
                     self.relay_shutdown(task, true);
                     return Ok(());
                 }
-                self.err(
-                    "mismatch",
-                    format!("relay read on pipe {src} failed: {e:?}"),
-                )
+                self.err("mismatch", format!("relay read on pipe {src} failed: {e:?}"))
             }
-            ReadRes::Data {
-                bytes,
-                k,
-                consumed,
-                examined,
-                completed,
-            } => {
+            ReadRes::Data { bytes, k, consumed, examined, completed } => {
                 self.advance_to(src, consumed, examined)?;
                 let chunk = &bytes[..k];
                 let Some(r) = self.relay(task) else {
@@ -1211,13 +1007,8 @@ impl Topo {
                     r.cur = 1 - cur;
                 }
                 let src_done = r.src_done[cur];
-                let dests: Vec<(usize, usize)> = r
-                    .dests
-                    .iter()
-                    .copied()
-                    .enumerate()
-                    .filter(|&(i, _)| r.dest_open[i])
-                    .collect();
+                let dests: Vec<(usize, usize)> =
+                    r.dests.iter().copied().enumerate().filter(|&(i, _)| r.dest_open[i]).collect();
                 if switched {
                     self.coverage.hit(Mark::FanInRelaySwitchedSources);
                 }
@@ -1269,11 +1060,7 @@ impl Topo {
             return;
         }
         let waiting = pending.iter().filter(|&&p| p).count();
-        r.state = if waiting > 0 {
-            RelayState::Flushing { pending }
-        } else {
-            RelayState::Read
-        };
+        r.state = if waiting > 0 { RelayState::Flushing { pending } } else { RelayState::Read };
         if waiting == 1 && r.dests.len() == 2 && r.dest_open.iter().all(|&o| o) {
             self.coverage.hit(Mark::TeeRelayPausedByOneBranch);
         }
@@ -1304,55 +1091,32 @@ impl Topo {
             (None, None) => return Ok(()),
         };
         let m = &pipe.model;
-        let model = (
-            m.flushed_end(),
-            m.consumed(),
-            m.examined(),
-            m.writer_paused(),
-        );
-        let real = (
-            stats.flushed_end,
-            stats.consumed,
-            stats.examined,
-            stats.writer_paused,
-        );
+        let model = (m.flushed_end(), m.consumed(), m.examined(), m.writer_paused());
+        let real = (stats.flushed_end, stats.consumed, stats.examined, stats.writer_paused);
         if model != real {
             return self.err(
                 "mismatch",
                 format!("pipe {p}: state (flushed_end, consumed, examined, paused): model {model:?}, pipe {real:?}"),
             );
         }
-        if (m.writer_completed(), m.reader_completed())
-            != (stats.writer_completed, stats.reader_completed)
-        {
-            return self.err(
-                "mismatch",
-                format!("pipe {p}: completion flags: pipe {stats:?}"),
-            );
+        if (m.writer_completed(), m.reader_completed()) != (stats.writer_completed, stats.reader_completed) {
+            return self.err("mismatch", format!("pipe {p}: completion flags: pipe {stats:?}"));
         }
         if !m.m2_holds() {
             return self.err(
                 "m2",
-                format!(
-                    "pipe {p}: M2: {} unexamined bytes exceed the bound {:?}",
-                    m.unexamined(),
-                    m.m2_bound()
-                ),
+                format!("pipe {p}: M2: {} unexamined bytes exceed the bound {:?}", m.unexamined(), m.m2_bound()),
             );
         }
         if m.unexamined() > pipe.cfg.pause as u64 && pipe.cfg.pause > 0 {
             self.coverage.hit(Mark::AbovePause);
         }
-        if !m.read_outstanding() && m.buffered() == 0 && m.unflushed() == 0 && !m.reader_completed()
-        {
+        if !m.read_outstanding() && m.buffered() == 0 && m.unflushed() == 0 && !m.reader_completed() {
             let allowed = usize::from(!m.writer_completed());
             if stats.segments_rented > allowed {
                 return self.err(
                     "m1",
-                    format!(
-                        "pipe {p}: M1: {} segments rented with every byte consumed",
-                        stats.segments_rented
-                    ),
+                    format!("pipe {p}: M1: {} segments rented with every byte consumed", stats.segments_rented),
                 );
             }
         }
@@ -1367,19 +1131,14 @@ impl Topo {
                 continue;
             }
             let lost = match &self.tasks[task] {
-                Task::Source {
-                    pipe,
-                    state: SourceState::WaitingFlush,
-                } => self.pipes[*pipe].model.flush_would_resolve(),
-                Task::Sink {
-                    pipe,
-                    state: SinkState::WaitingRead { min },
-                    ..
-                } => self.pipes[*pipe].model.read_would_resolve(*min),
+                Task::Source { pipe, state: SourceState::WaitingFlush } => {
+                    self.pipes[*pipe].model.flush_would_resolve()
+                }
+                Task::Sink { pipe, state: SinkState::WaitingRead { min }, .. } => {
+                    self.pipes[*pipe].model.read_would_resolve(*min)
+                }
                 Task::Relay(r) => match r.state {
-                    RelayState::WaitingRead { min } => {
-                        self.pipes[r.srcs[r.cur]].model.read_would_resolve(min)
-                    }
+                    RelayState::WaitingRead { min } => self.pipes[r.srcs[r.cur]].model.read_would_resolve(min),
                     RelayState::Flushing { pending } => r
                         .dests
                         .iter()
@@ -1392,10 +1151,7 @@ impl Topo {
             if lost {
                 return self.err(
                     "lost-wakeup",
-                    format!(
-                        "task {task} waits for an event its pipe's model says happened; {}",
-                        self.describe()
-                    ),
+                    format!("task {task} waits for an event its pipe's model says happened; {}", self.describe()),
                 );
             }
         }
@@ -1426,19 +1182,14 @@ impl Topo {
         let mut whole = !self.cut;
         if self.fan_in() {
             let (runs, received) = match (&self.tasks[2], &self.tasks[3]) {
-                (Task::Relay(r), Task::Sink { received, .. }) => {
-                    (r.record.clone(), received.clone())
-                }
+                (Task::Relay(r), Task::Sink { received, .. }) => (r.record.clone(), received.clone()),
                 _ => return Ok(()),
             };
             // The output's reader got exactly the relay's interleaving, and
             // splitting it by source gives each source's stream, every byte once.
             let output = &self.pipes[2].log;
             if !output.starts_with(&received) {
-                return self.err(
-                    "end-to-end",
-                    "fan-in: the reader's bytes are not the relay's output".into(),
-                );
+                return self.err("end-to-end", "fan-in: the reader's bytes are not the relay's output".into());
             }
             let mut split = [Vec::new(), Vec::new()];
             let mut at = 0;
@@ -1448,10 +1199,8 @@ impl Topo {
             }
             for (s, bytes) in split.iter().enumerate() {
                 if !self.pipes[s].log.starts_with(bytes) {
-                    return self.err(
-                        "end-to-end",
-                        format!("fan-in: the relay's record of source {s} is not its stream"),
-                    );
+                    return self
+                        .err("end-to-end", format!("fan-in: the relay's record of source {s} is not its stream"));
                 }
                 whole &= bytes.len() == self.pipes[s].log.len();
             }
@@ -1465,10 +1214,8 @@ impl Topo {
                     continue;
                 };
                 if !self.pipes[0].log.starts_with(received) {
-                    return self.err(
-                        "end-to-end",
-                        format!("tee: the reader of pipe {pipe} got bytes the source never wrote"),
-                    );
+                    return self
+                        .err("end-to-end", format!("tee: the reader of pipe {pipe} got bytes the source never wrote"));
                 }
                 if !self.cut && received.len() != self.pipes[0].log.len() {
                     return self.err(
@@ -1486,10 +1233,7 @@ impl Topo {
             }
         }
         if !self.cut && self.fan_in() && !whole {
-            return self.err(
-                "end-to-end",
-                "fan-in: a byte of a source never reached the reader".into(),
-            );
+            return self.err("end-to-end", "fan-in: a byte of a source never reached the reader".into());
         }
         self.ev("end", self.pipes.len() as u64, 0);
         Ok(())

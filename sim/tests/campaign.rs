@@ -8,15 +8,8 @@
 use sim::{run, CoverageCounts, Source};
 
 fn seeds() -> u64 {
-    let default = if cfg!(debug_assertions) {
-        1_000
-    } else {
-        10_000
-    };
-    std::env::var("SIM_SEEDS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(default)
+    let default = if cfg!(debug_assertions) { 1_000 } else { 10_000 };
+    std::env::var("SIM_SEEDS").ok().and_then(|s| s.parse().ok()).unwrap_or(default)
 }
 
 #[test]
@@ -38,15 +31,9 @@ fn seeds_pass_and_reach_every_coverage_goal() {
     // Rare marks need the full 10,000; fewer seeds check only the common ones.
     if count >= 10_000 {
         let missing = coverage.missing();
-        assert!(
-            missing.is_empty(),
-            "coverage goals never reached in {count} seeds: {missing:?}"
-        );
+        assert!(missing.is_empty(), "coverage goals never reached in {count} seeds: {missing:?}");
     } else {
         let reached = coverage.iter().filter(|&(_, n)| n > 0).count();
-        assert!(
-            reached * 10 >= sim::Mark::ALL.len() * 9,
-            "only {reached} coverage goals reached in {count} seeds"
-        );
+        assert!(reached * 10 >= sim::Mark::ALL.len() * 9, "only {reached} coverage goals reached in {count} seeds");
     }
 }

@@ -16,26 +16,17 @@ fn replaying_a_recorded_tape_gives_the_same_history() {
     for seed in [3, 99] {
         let first = run(Source::Seed(seed), false);
         let again = run(Source::Tape(first.tape.clone()), false);
-        assert_eq!(
-            first.hash, again.hash,
-            "seed {seed}: the tape replay diverged"
-        );
+        assert_eq!(first.hash, again.hash, "seed {seed}: the tape replay diverged");
         assert_eq!(first.steps, again.steps);
     }
 }
 
 #[test]
 fn different_seeds_give_different_histories() {
-    let mut hashes: Vec<u64> = (0..200)
-        .map(|seed| run(Source::Seed(seed), false).hash)
-        .collect();
+    let mut hashes: Vec<u64> = (0..200).map(|seed| run(Source::Seed(seed), false).hash).collect();
     hashes.sort_unstable();
     hashes.dedup();
-    assert_eq!(
-        hashes.len(),
-        200,
-        "two of 200 seeds produced the same history"
-    );
+    assert_eq!(hashes.len(), 200, "two of 200 seeds produced the same history");
 }
 
 #[test]
@@ -43,11 +34,7 @@ fn trace_records_every_step() {
     let report = run(Source::Seed(5), true);
     let trace = report.trace.expect("trace requested");
     assert!(trace.starts_with("config: "));
-    assert!(
-        trace.lines().count() > report.steps / 2,
-        "trace too short for {} steps",
-        report.steps
-    );
+    assert!(trace.lines().count() > report.steps / 2, "trace too short for {} steps", report.steps);
 }
 
 #[test]
@@ -59,18 +46,8 @@ fn tee_and_fan_in_seeds_replay() {
         let first = run(Source::Seed(seed), false);
         let again = run(Source::Seed(seed), false);
         let tape = run(Source::Tape(first.tape.clone()), false);
-        assert_eq!(
-            first.hash, again.hash,
-            "{scenario:?} seed {seed} gave two histories"
-        );
-        assert_eq!(
-            first.hash, tape.hash,
-            "{scenario:?} seed {seed}: the tape replay diverged"
-        );
-        assert!(
-            first.failure.is_none(),
-            "{scenario:?} seed {seed} failed: {:?}",
-            first.failure
-        );
+        assert_eq!(first.hash, again.hash, "{scenario:?} seed {seed} gave two histories");
+        assert_eq!(first.hash, tape.hash, "{scenario:?} seed {seed}: the tape replay diverged");
+        assert!(first.failure.is_none(), "{scenario:?} seed {seed} failed: {:?}", first.failure);
     }
 }

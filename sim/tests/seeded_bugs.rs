@@ -25,10 +25,7 @@ fn every_logic_bug_is_caught_replayed_and_shrunk() {
         };
         let kind = report.failure.as_ref().map(|f| f.kind);
         let replay = run(Source::Seed(seed), false);
-        assert_eq!(
-            replay.hash, report.hash,
-            "{bug}: seed {seed} did not replay"
-        );
+        assert_eq!(replay.hash, report.hash, "{bug}: seed {seed} did not replay");
         assert_eq!(replay.failure.as_ref().map(|f| f.kind), kind);
         // The first failing seed of each multi-pipe scenario.
         let first_of = |scenario: Scenario| {
@@ -44,11 +41,7 @@ fn every_logic_bug_is_caught_replayed_and_shrunk() {
         }
         let steps = report.steps;
         let shrunk = shrink(report, 300);
-        assert_eq!(
-            shrunk.report.failure.as_ref().map(|f| f.kind),
-            kind,
-            "{bug}: shrinking lost the failure"
-        );
+        assert_eq!(shrunk.report.failure.as_ref().map(|f| f.kind), kind, "{bug}: shrinking lost the failure");
         assert!(shrunk.report.steps <= steps);
         table.push(format!(
             "{bug:<34} seed {seed:>5} ({:>4} seeds)  {:<12} {steps:>4} -> {:>3} steps  first tee seed {:>4}, fan-in {:>4}",

@@ -423,9 +423,7 @@ impl Sim {
                     };
                     self.ev("writer-misuse-after-complete", self.ops as u64, 0);
                     let expected = self.model_apply(&op);
-                    let Some(w) = self.writer.as_mut() else {
-                        return Ok(());
-                    };
+                    let Some(w) = self.writer.as_mut() else { return Ok(()) };
                     let actual = match op {
                         Op::GetMemory { hint } => w.get_memory(hint).map(|_| ()),
                         Op::Advance { n } => w.advance(n),
@@ -472,9 +470,7 @@ impl Sim {
         };
         let expected = self.model_apply(&Op::GetMemory { hint });
         let start = self.model.flushed_end() + self.model.unflushed();
-        let Some(w) = self.writer.as_mut() else {
-            return Ok(());
-        };
+        let Some(w) = self.writer.as_mut() else { return Ok(()) };
         let len = match (expected, w.get_memory(hint)) {
             (Outcome::Memory { min_len }, Ok(memory)) => {
                 if memory.len() < min_len {
@@ -569,9 +565,7 @@ impl Sim {
 
     fn writer_poll_flush(&mut self) -> Check {
         let expected = self.model_apply(&Op::PollFlush);
-        let Some(w) = self.writer.as_mut() else {
-            return Ok(());
-        };
+        let Some(w) = self.writer.as_mut() else { return Ok(()) };
         let actual = w.poll_flush(&mut Context::from_waker(&self.wakers[WRITER]));
         self.check_flush("poll-flush", expected, actual)
     }
@@ -585,9 +579,7 @@ impl Sim {
         let start = self.model.flushed_end() + self.model.unflushed();
         let data: Vec<u8> = (start..start + len as u64).map(pattern_byte).collect();
         let expected = self.model_apply(&Op::Write { len });
-        let Some(w) = self.writer.as_mut() else {
-            return Ok(());
-        };
+        let Some(w) = self.writer.as_mut() else { return Ok(()) };
         let actual = {
             let mut future = w.write(&data);
             std::pin::Pin::new(&mut future).poll(&mut Context::from_waker(&self.wakers[WRITER]))
@@ -779,9 +771,7 @@ impl Sim {
 
     /// One poll of a read (`min > 0`: `read_at_least`), or a `try_read`.
     fn reader_read(&mut self, min: usize, wait: bool) -> Check {
-        let Some(mut reader) = self.reader.take() else {
-            return Ok(());
-        };
+        let Some(mut reader) = self.reader.take() else { return Ok(()) };
         let result = self.reader_read_with(&mut reader, min, wait);
         self.reader = Some(reader);
         match result {

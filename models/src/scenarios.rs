@@ -4,6 +4,7 @@
 
 pub mod blocking_park_unpark;
 pub mod cancel_flush_races_advance;
+pub mod cancel_from_third_thread;
 pub mod cancel_read_races_flush;
 pub mod complete_wakes_other_side;
 pub mod drop_wakes_other_side;

@@ -1,0 +1,40 @@
+//! A third thread's `CancelHandle` cancels while the reader and the writer
+//! run on threads of their own (R9, W7, C2).
+//! Loom: every interleaving of the three threads up to the stated
+//! preemption bound (`LOOM_MAX_PREEMPTIONS` overrides).
+#![cfg(loom)]
+
+use models::loom_runner::check;
+use models::loom_runner::Loom;
+use models::scenarios::cancel_from_third_thread as model;
+
+#[test]
+fn r9_third_thread_cancel_races_read_and_flush() {
+    check(
+        "cancel_from_third_thread::r9_third_thread_cancel_races_read_and_flush",
+        BOUND_R9,
+        model::r9_third_thread_cancel_races_read_and_flush::<Loom>,
+    );
+}
+
+#[test]
+fn w7_third_thread_cancel_wakes_paused_writer() {
+    check(
+        "cancel_from_third_thread::w7_third_thread_cancel_wakes_paused_writer",
+        BOUND_W7_WAKES,
+        model::w7_third_thread_cancel_wakes_paused_writer::<Loom>,
+    );
+}
+
+#[test]
+fn w7_third_thread_cancel_races_resume_observed_once() {
+    check(
+        "cancel_from_third_thread::w7_third_thread_cancel_races_resume_observed_once",
+        BOUND_W7_ONCE,
+        model::w7_third_thread_cancel_races_resume_observed_once::<Loom>,
+    );
+}
+
+const BOUND_R9: usize = 1;
+const BOUND_W7_WAKES: usize = 1;
+const BOUND_W7_ONCE: usize = 1;

@@ -34,9 +34,7 @@ impl Layout {
             .iter()
             .take(MAX_SEGMENTS)
             .map(|&l| {
-                let segment = (offset..offset + usize::from(l & 7))
-                    .map(|k| pattern(k, self.salt))
-                    .collect::<Vec<u8>>();
+                let segment = (offset..offset + usize::from(l & 7)).map(|k| pattern(k, self.salt)).collect::<Vec<u8>>();
                 offset += segment.len();
                 segment
             })
@@ -110,11 +108,7 @@ fn pick<T: Copy>(items: &[T], index: u8) -> Option<T> {
 
 /// Compares a result with the oracle's, errors by their `Debug` text (the
 /// values they name included).
-fn same<T: core::fmt::Debug, U: core::fmt::Debug>(
-    what: &str,
-    got: &Result<T, PipeError>,
-    want: &Result<U, PipeError>,
-) {
+fn same<T: core::fmt::Debug, U: core::fmt::Debug>(what: &str, got: &Result<T, PipeError>, want: &Result<U, PipeError>) {
     match (got, want) {
         (Ok(_), Ok(_)) => {}
         (Err(g), Err(w)) => assert_eq!(format!("{g:?}"), format!("{w:?}"), "{what}: wrong error"),
@@ -139,23 +133,13 @@ fn check_entry(entry: &Entry<'_>, flat: &[u8]) {
     assert_eq!(seq.start().offset() as usize, entry.lo, "start offset");
     assert_eq!(seq.end().offset() as usize, entry.hi, "end offset");
     assert_eq!(seq.offset_of(seq.start()).ok(), Some(0), "offset_of(start)");
-    assert_eq!(
-        seq.offset_of(seq.end()).ok(),
-        Some(want.len()),
-        "offset_of(end)"
-    );
+    assert_eq!(seq.offset_of(seq.end()).ok(), Some(want.len()), "offset_of(end)");
     let parts: [&[u8]; 1] = [want];
-    assert!(
-        seq == Sequence::from_slices(&parts),
-        "equality with a flat sequence"
-    );
+    assert!(seq == Sequence::from_slices(&parts), "equality with a flat sequence");
 }
 
 /// A slicing result and the flat range (or error) the oracle expects.
-type Pushed<'a> = (
-    Result<Sequence<'a>, PipeError>,
-    Result<(usize, usize), PipeError>,
-);
+type Pushed<'a> = (Result<Sequence<'a>, PipeError>, Result<(usize, usize), PipeError>);
 
 /// Runs a `sequence_slice` case; panics on any difference from the oracle.
 pub fn check_slice(case: &SliceCase) {
@@ -164,11 +148,7 @@ pub fn check_slice(case: &SliceCase) {
     let flat: Vec<u8> = segments.concat();
     let whole = Sequence::from_slices(&refs);
     let other = Sequence::from_slices(&refs);
-    let mut entries = vec![Entry {
-        seq: whole,
-        lo: 0,
-        hi: flat.len(),
-    }];
+    let mut entries = vec![Entry { seq: whole, lo: 0, hi: flat.len() }];
     let mut kept: Vec<Kept> = Vec::new();
     check_entry(&entries[0], &flat);
 
@@ -176,11 +156,9 @@ pub fn check_slice(case: &SliceCase) {
     let locate = |e: &Entry<'_>, k: Kept| -> Result<usize, PipeError> {
         match k.offset {
             None => Err(PipeError::ForeignPosition),
-            Some(o) if o < e.lo || o > e.hi => Err(PipeError::PositionOutsideSequence {
-                offset: o as u64,
-                start: e.lo as u64,
-                end: e.hi as u64,
-            }),
+            Some(o) if o < e.lo || o > e.hi => {
+                Err(PipeError::PositionOutsideSequence { offset: o as u64, start: e.lo as u64, end: e.hi as u64 })
+            }
             Some(o) => Ok(o),
         }
     };
@@ -195,20 +173,11 @@ pub fn check_slice(case: &SliceCase) {
                 let len = e.hi - e.lo;
                 let (s, t) = (usize::from(start) % (len + 3), usize::from(end) % (len + 3));
                 let want = if s > len {
-                    Err(PipeError::OffsetOutOfRange {
-                        offset: s as u64,
-                        len: len as u64,
-                    })
+                    Err(PipeError::OffsetOutOfRange { offset: s as u64, len: len as u64 })
                 } else if t > len {
-                    Err(PipeError::OffsetOutOfRange {
-                        offset: t as u64,
-                        len: len as u64,
-                    })
+                    Err(PipeError::OffsetOutOfRange { offset: t as u64, len: len as u64 })
                 } else if s > t {
-                    Err(PipeError::StartAfterEnd {
-                        start: s as u64,
-                        end: t as u64,
-                    })
+                    Err(PipeError::StartAfterEnd { start: s as u64, end: t as u64 })
                 } else {
                     Ok((e.lo + s, e.lo + t))
                 };
@@ -221,33 +190,23 @@ pub fn check_slice(case: &SliceCase) {
                 let len = e.hi - e.lo;
                 let s = usize::from(start) % (len + 3);
                 let want = if s > len {
-                    Err(PipeError::OffsetOutOfRange {
-                        offset: s as u64,
-                        len: len as u64,
-                    })
+                    Err(PipeError::OffsetOutOfRange { offset: s as u64, len: len as u64 })
                 } else {
                     Ok((e.lo + s, e.hi))
                 };
                 pushed = Some((e.seq.slice_from(s), want));
             }
             SliceOp::SlicePositions { target, start, end } => {
-                let (Some(e), Some(a), Some(b)) =
-                    (pick(&entries, target), pick(&kept, start), pick(&kept, end))
-                else {
+                let (Some(e), Some(a), Some(b)) = (pick(&entries, target), pick(&kept, start), pick(&kept, end)) else {
                     continue;
                 };
-                let want = locate(&e, a)
-                    .and_then(|a| locate(&e, b).map(|b| (a, b)))
-                    .and_then(|(a, b)| {
-                        if a > b {
-                            Err(PipeError::StartAfterEnd {
-                                start: (a - e.lo) as u64,
-                                end: (b - e.lo) as u64,
-                            })
-                        } else {
-                            Ok((a, b))
-                        }
-                    });
+                let want = locate(&e, a).and_then(|a| locate(&e, b).map(|b| (a, b))).and_then(|(a, b)| {
+                    if a > b {
+                        Err(PipeError::StartAfterEnd { start: (a - e.lo) as u64, end: (b - e.lo) as u64 })
+                    } else {
+                        Ok((a, b))
+                    }
+                });
                 pushed = Some((e.seq.slice_positions(a.position, b.position), want));
             }
             SliceOp::SliceFromPosition { target, start } => {
@@ -268,30 +227,16 @@ pub fn check_slice(case: &SliceCase) {
                     same(
                         "get_position",
                         &got,
-                        &Err::<(), _>(PipeError::OffsetOutOfRange {
-                            offset: n as u64,
-                            len: len as u64,
-                        }),
+                        &Err::<(), _>(PipeError::OffsetOutOfRange { offset: n as u64, len: len as u64 }),
                     );
                 } else {
                     let p = got.expect("get_position in range");
                     assert_eq!(p.offset() as usize, e.lo + n, "get_position offset");
-                    assert_eq!(
-                        e.seq.offset_of(p).ok(),
-                        Some(n),
-                        "offset_of(get_position(n))"
-                    );
-                    kept.push(Kept {
-                        position: p,
-                        offset: Some(e.lo + n),
-                    });
+                    assert_eq!(e.seq.offset_of(p).ok(), Some(n), "offset_of(get_position(n))");
+                    kept.push(Kept { position: p, offset: Some(e.lo + n) });
                 }
             }
-            SliceOp::GetPositionFrom {
-                target,
-                from,
-                offset,
-            } => {
+            SliceOp::GetPositionFrom { target, from, offset } => {
                 let (Some(e), Some(k)) = (pick(&entries, target), pick(&kept, from)) else {
                     continue;
                 };
@@ -300,10 +245,7 @@ pub fn check_slice(case: &SliceCase) {
                 let got = e.seq.get_position_from(k.position, n);
                 let want = locate(&e, k).and_then(|o| {
                     if o - e.lo + n > len {
-                        Err(PipeError::OffsetOutOfRange {
-                            offset: (o - e.lo + n) as u64,
-                            len: len as u64,
-                        })
+                        Err(PipeError::OffsetOutOfRange { offset: (o - e.lo + n) as u64, len: len as u64 })
                     } else {
                         Ok(o + n)
                     }
@@ -313,15 +255,8 @@ pub fn check_slice(case: &SliceCase) {
                     assert_eq!(p.offset() as usize, o, "get_position_from offset");
                     // The result must slice like the offset it stands for (S2).
                     let by_position = e.seq.slice_from_position(p).map(|s| s.to_vec()).ok();
-                    assert_eq!(
-                        by_position.as_deref(),
-                        flat.get(o..e.hi),
-                        "slice from get_position_from"
-                    );
-                    kept.push(Kept {
-                        position: p,
-                        offset: Some(o),
-                    });
+                    assert_eq!(by_position.as_deref(), flat.get(o..e.hi), "slice from get_position_from");
+                    kept.push(Kept { position: p, offset: Some(o) });
                 }
             }
             SliceOp::OffsetOf { target, position } => {
@@ -340,28 +275,12 @@ pub fn check_slice(case: &SliceCase) {
                     continue;
                 };
                 let byte = pattern(usize::from(byte), case.layout.salt);
-                let want = flat
-                    .get(e.lo..e.hi)
-                    .and_then(|w| w.iter().position(|&b| b == byte))
-                    .map(|i| e.lo + i);
+                let want = flat.get(e.lo..e.hi).and_then(|w| w.iter().position(|&b| b == byte)).map(|i| e.lo + i);
                 let got = e.seq.position_of(byte);
-                assert_eq!(
-                    got.map(|p| p.offset() as usize),
-                    want,
-                    "position_of({byte})"
-                );
+                assert_eq!(got.map(|p| p.offset() as usize), want, "position_of({byte})");
                 if let (Some(p), Some(o)) = (got, want) {
-                    assert_eq!(
-                        e.seq
-                            .slice_from_position(p)
-                            .ok()
-                            .and_then(|s| s.first().first().copied()),
-                        Some(byte)
-                    );
-                    kept.push(Kept {
-                        position: p,
-                        offset: Some(o),
-                    });
+                    assert_eq!(e.seq.slice_from_position(p).ok().and_then(|s| s.first().first().copied()), Some(byte));
+                    kept.push(Kept { position: p, offset: Some(o) });
                 }
             }
             SliceOp::CopyTo { target, extra } => {
@@ -376,23 +295,13 @@ pub fn check_slice(case: &SliceCase) {
                     same(
                         "copy_to",
                         &got,
-                        &Err::<(), _>(PipeError::NotEnoughData {
-                            needed: len as u64,
-                            available: size as u64,
-                        }),
+                        &Err::<(), _>(PipeError::NotEnoughData { needed: len as u64, available: size as u64 }),
                     );
-                    assert!(
-                        dest.iter().all(|&b| b == 0xA5),
-                        "a failed copy_to wrote bytes"
-                    );
+                    assert!(dest.iter().all(|&b| b == 0xA5), "a failed copy_to wrote bytes");
                 } else {
                     assert!(got.is_ok(), "copy_to: {got:?}");
                     assert_eq!(dest.get(..len), flat.get(e.lo..e.hi), "copy_to bytes");
-                    assert!(
-                        dest.get(len..)
-                            .is_some_and(|r| r.iter().all(|&b| b == 0xA5)),
-                        "copy_to wrote past len"
-                    );
+                    assert!(dest.get(len..).is_some_and(|r| r.iter().all(|&b| b == 0xA5)), "copy_to wrote past len");
                 }
             }
             SliceOp::Foreign { target, offset } => {
@@ -402,16 +311,9 @@ pub fn check_slice(case: &SliceCase) {
                 let n = usize::from(offset) % (flat.len() + 1);
                 let p = other.get_position(n).expect("in range");
                 let got = e.seq.offset_of(p);
-                same(
-                    "foreign offset_of",
-                    &got,
-                    &Err::<(), _>(PipeError::ForeignPosition),
-                );
+                same("foreign offset_of", &got, &Err::<(), _>(PipeError::ForeignPosition));
                 if kept.len() < 64 {
-                    kept.push(Kept {
-                        position: p,
-                        offset: None,
-                    });
+                    kept.push(Kept { position: p, offset: None });
                 }
             }
             SliceOp::ComparePositions { a, b } => {
@@ -423,11 +325,7 @@ pub fn check_slice(case: &SliceCase) {
                     (None, None) => Some(a.position.offset().cmp(&b.position.offset())),
                     _ => None,
                 };
-                assert_eq!(
-                    a.position.partial_cmp(&b.position),
-                    same_offset,
-                    "position ordering"
-                );
+                assert_eq!(a.position.partial_cmp(&b.position), same_offset, "position ordering");
                 assert_eq!(
                     a.position == b.position,
                     same_offset == Some(core::cmp::Ordering::Equal),
@@ -470,12 +368,7 @@ pub enum ReaderOp {
     AdvancePastAny(Vec<u8>),
     /// `is_next` with the next `len` bytes, one of them changed by `flip`
     /// at `at` when `flip != 0`.
-    IsNext {
-        len: u8,
-        at: u8,
-        flip: u8,
-        advance_past: bool,
-    },
+    IsNext { len: u8, at: u8, flip: u8, advance_past: bool },
     /// `try_copy_to` of `len` bytes.
     TryCopyTo(u8),
     /// One of the twelve integer reads.
@@ -496,11 +389,7 @@ pub struct ReaderCase {
 }
 
 fn bytes_of(values: &[u8], salt: u8) -> Vec<u8> {
-    values
-        .iter()
-        .take(4)
-        .map(|&v| pattern(usize::from(v), salt))
-        .collect()
+    values.iter().take(4).map(|&v| pattern(usize::from(v), salt)).collect()
 }
 
 /// Runs a `sequence_reader` case; panics on any difference from the oracle.
@@ -510,10 +399,7 @@ pub fn check_reader(case: &ReaderCase) {
     let all: Vec<u8> = segments.concat();
     let whole = Sequence::from_slices(&refs);
     let lo = usize::from(case.skip_front).min(all.len());
-    let hi = all
-        .len()
-        .saturating_sub(usize::from(case.skip_back))
-        .max(lo);
+    let hi = all.len().saturating_sub(usize::from(case.skip_back)).max(lo);
     let seq = whole.slice(lo, hi).expect("window in range");
     let flat = all.get(lo..hi).expect("window").to_vec();
     let salt = case.layout.salt;
@@ -530,20 +416,13 @@ pub fn check_reader(case: &ReaderCase) {
             }
             ReaderOp::TryPeek(n) => {
                 let n = usize::from(*n) % (rest.len() + 2);
-                assert_eq!(
-                    reader.try_peek(n),
-                    rest.get(n).copied(),
-                    "try_peek({n}) at {at}"
-                );
+                assert_eq!(reader.try_peek(n), rest.get(n).copied(), "try_peek({n}) at {at}");
             }
             ReaderOp::Advance(n) => {
                 let n = usize::from(*n) % (rest.len() + 3);
                 let got = reader.advance(n);
                 if n > rest.len() {
-                    let want = PipeError::NotEnoughData {
-                        needed: n as u64,
-                        available: rest.len() as u64,
-                    };
+                    let want = PipeError::NotEnoughData { needed: n as u64, available: rest.len() as u64 };
                     same("advance", &got, &Err::<(), _>(want));
                 } else {
                     assert!(got.is_ok(), "advance({n}) at {at}: {got:?}");
@@ -554,10 +433,7 @@ pub fn check_reader(case: &ReaderCase) {
                 let n = usize::from(*n) % (at + 3);
                 let got = reader.rewind(n);
                 if n > at {
-                    let want = PipeError::NotEnoughData {
-                        needed: n as u64,
-                        available: at as u64,
-                    };
+                    let want = PipeError::NotEnoughData { needed: n as u64, available: at as u64 };
                     same("rewind", &got, &Err::<(), _>(want));
                 } else {
                     assert!(got.is_ok(), "rewind({n}) at {at}: {got:?}");
@@ -568,11 +444,7 @@ pub fn check_reader(case: &ReaderCase) {
                 let d = pattern(usize::from(*d), salt);
                 let want = rest.iter().position(|&b| b == d);
                 let got = reader.try_read_to(d, *advance_past).map(|s| s.to_vec());
-                assert_eq!(
-                    got.as_deref(),
-                    want.and_then(|i| rest.get(..i)),
-                    "try_read_to({d}) at {at}"
-                );
+                assert_eq!(got.as_deref(), want.and_then(|i| rest.get(..i)), "try_read_to({d}) at {at}");
                 if let Some(i) = want {
                     at += i + usize::from(*advance_past);
                 }
@@ -580,14 +452,8 @@ pub fn check_reader(case: &ReaderCase) {
             ReaderOp::TryReadToAny(ds, advance_past) => {
                 let ds = bytes_of(ds, salt);
                 let want = rest.iter().position(|b| ds.contains(b));
-                let got = reader
-                    .try_read_to_any(&ds, *advance_past)
-                    .map(|s| s.to_vec());
-                assert_eq!(
-                    got.as_deref(),
-                    want.and_then(|i| rest.get(..i)),
-                    "try_read_to_any({ds:?}) at {at}"
-                );
+                let got = reader.try_read_to_any(&ds, *advance_past).map(|s| s.to_vec());
+                assert_eq!(got.as_deref(), want.and_then(|i| rest.get(..i)), "try_read_to_any({ds:?}) at {at}");
                 if let Some(i) = want {
                     at += i + usize::from(*advance_past);
                 }
@@ -601,19 +467,10 @@ pub fn check_reader(case: &ReaderCase) {
             ReaderOp::AdvancePastAny(bs) => {
                 let bs = bytes_of(bs, salt);
                 let want = rest.iter().take_while(|x| bs.contains(x)).count();
-                assert_eq!(
-                    reader.advance_past_any(&bs),
-                    want,
-                    "advance_past_any({bs:?}) at {at}"
-                );
+                assert_eq!(reader.advance_past_any(&bs), want, "advance_past_any({bs:?}) at {at}");
                 at += want;
             }
-            ReaderOp::IsNext {
-                len,
-                at: i,
-                flip,
-                advance_past,
-            } => {
+            ReaderOp::IsNext { len, at: i, flip, advance_past } => {
                 let len = usize::from(*len) % 10;
                 let mut probe: Vec<u8> = rest.iter().copied().take(len).collect();
                 probe.resize(len, pattern(at + len, salt));
@@ -624,11 +481,7 @@ pub fn check_reader(case: &ReaderCase) {
                     }
                 }
                 let want = rest.starts_with(&probe);
-                assert_eq!(
-                    reader.is_next(&probe, *advance_past),
-                    want,
-                    "is_next({probe:?}) at {at}"
-                );
+                assert_eq!(reader.is_next(&probe, *advance_past), want, "is_next({probe:?}) at {at}");
                 if want && *advance_past {
                     at += probe.len();
                 }
@@ -641,10 +494,7 @@ pub fn check_reader(case: &ReaderCase) {
                 if got {
                     assert_eq!(Some(dest.as_slice()), rest.get(..n), "try_copy_to bytes");
                 } else {
-                    assert!(
-                        dest.iter().all(|&b| b == 0xA5),
-                        "a failed try_copy_to wrote bytes"
-                    );
+                    assert!(dest.iter().all(|&b| b == 0xA5), "a failed try_copy_to wrote bytes");
                 }
             }
             ReaderOp::ReadInt(kind) => {
@@ -679,10 +529,7 @@ pub fn check_reader(case: &ReaderCase) {
                     (8, true, true) => reader.try_read_i64_le().map(i128::from),
                     _ => reader.try_read_i64_be().map(i128::from),
                 };
-                assert_eq!(
-                    got, want,
-                    "integer read (width {width}, signed {signed}, le {little}) at {at}"
-                );
+                assert_eq!(got, want, "integer read (width {width}, signed {signed}, le {little}) at {at}");
                 if want.is_some() {
                     at += width;
                 }
@@ -699,21 +546,10 @@ fn check_reader_state(reader: &SequenceReader<'_>, flat: &[u8], at: usize, base:
     assert_eq!(reader.is_end(), rest.is_empty(), "is_end");
     assert_eq!(reader.position().offset() as usize, base + at, "position");
     let chunk = reader.unread_chunk();
-    assert_eq!(
-        chunk.is_empty(),
-        rest.is_empty(),
-        "unread_chunk empty before the end"
-    );
-    assert!(
-        rest.starts_with(chunk),
-        "unread_chunk is not the next bytes"
-    );
+    assert_eq!(chunk.is_empty(), rest.is_empty(), "unread_chunk empty before the end");
+    assert!(rest.starts_with(chunk), "unread_chunk is not the next bytes");
     assert_eq!(reader.unread_sequence().to_vec(), rest, "unread_sequence");
-    assert_eq!(
-        reader.sequence().offset_of(reader.position()).ok(),
-        Some(at),
-        "offset_of(position)"
-    );
+    assert_eq!(reader.sequence().offset_of(reader.position()).ok(), Some(at), "offset_of(position)");
 }
 
 /// Decodes `data` the way `libfuzzer-sys` does for a typed target and

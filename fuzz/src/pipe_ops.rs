@@ -12,12 +12,8 @@ use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
 
 use arbitrary::{Arbitrary, Unstructured};
-use pipe_core::model::{
-    completion_error, pattern_byte, same_error, FlushOutcome, Model, Op, Outcome, ReadOutcome,
-};
-use pipe_core::{
-    pipe, CancelHandle, PipeError, PipeOptions, PipeReader, PipeWriter, Position, Sequence,
-};
+use pipe_core::model::{completion_error, pattern_byte, same_error, FlushOutcome, Model, Op, Outcome, ReadOutcome};
+use pipe_core::{pipe, CancelHandle, PipeError, PipeOptions, PipeReader, PipeWriter, Position, Sequence};
 
 /// Most operations a case runs.
 const MAX_OPS: usize = 256;
@@ -84,11 +80,7 @@ impl PipeCase {
     /// The pipe options the case stands for (always valid, O2).
     pub fn thresholds(&self) -> (usize, usize, usize) {
         let pause = usize::from(self.pause % 33);
-        let resume = if pause == 0 {
-            0
-        } else {
-            1 + usize::from(self.resume) % pause
-        };
+        let resume = if pause == 0 { 0 } else { 1 + usize::from(self.resume) % pause };
         (pause, resume, 1 + usize::from(self.segment % 8))
     }
 }
@@ -146,39 +138,21 @@ impl Harness {
     fn expect_unit(&self, what: &str, expected: &Outcome, actual: Result<(), PipeError>) {
         match (expected, &actual) {
             (Outcome::Err(e), Err(a)) if same_error(e, a) => {}
-            (
-                Outcome::Done | Outcome::Memory { .. } | Outcome::Flushed(_) | Outcome::Unknown,
-                Ok(()),
-            ) => {}
-            _ => self.fail(&format!(
-                "{what}: model says {expected:?}, pipe answered {actual:?}"
-            )),
+            (Outcome::Done | Outcome::Memory { .. } | Outcome::Flushed(_) | Outcome::Unknown, Ok(())) => {}
+            _ => self.fail(&format!("{what}: model says {expected:?}, pipe answered {actual:?}")),
         }
     }
 
-    fn check_flush(
-        &mut self,
-        what: &str,
-        expected: &Outcome,
-        actual: Poll<Result<pipe_core::FlushResult, PipeError>>,
-    ) {
+    fn check_flush(&mut self, what: &str, expected: &Outcome, actual: Poll<Result<pipe_core::FlushResult, PipeError>>) {
         match (expected, &actual) {
             (Outcome::FlushPending, Poll::Pending) => self.flush_waiting = true,
-            (
-                Outcome::Flushed(FlushOutcome {
-                    completed,
-                    canceled,
-                }),
-                Poll::Ready(Ok(r)),
-            ) if r.is_completed() == *completed && r.is_canceled() == *canceled => {
+            (Outcome::Flushed(FlushOutcome { completed, canceled }), Poll::Ready(Ok(r)))
+                if r.is_completed() == *completed && r.is_canceled() == *canceled =>
+            {
                 self.flush_waiting = false;
             }
-            (Outcome::Err(e), Poll::Ready(Err(a))) if same_error(e, a) => {
-                self.flush_waiting = false
-            }
-            _ => self.fail(&format!(
-                "{what}: model says {expected:?}, pipe answered {actual:?}"
-            )),
+            (Outcome::Err(e), Poll::Ready(Err(a))) if same_error(e, a) => self.flush_waiting = false,
+            _ => self.fail(&format!("{what}: model says {expected:?}, pipe answered {actual:?}")),
         }
     }
 
@@ -225,9 +199,7 @@ impl Harness {
                     (Outcome::Err(e), Err(a)) if same_error(e, &a) => {}
                     (expected, actual) => {
                         let actual = actual.map(|m| m.len());
-                        self.fail(&format!(
-                            "get_memory({hint}): model {expected:?}, pipe {actual:?}"
-                        ));
+                        self.fail(&format!("get_memory({hint}): model {expected:?}, pipe {actual:?}"));
                     }
                 }
             }
@@ -295,9 +267,7 @@ impl Harness {
                     if min == 0 {
                         reader.poll_read(cx).map(|r| r.map(read_outcome))
                     } else {
-                        reader
-                            .poll_read_at_least(cx, min)
-                            .map(|r| r.map(read_outcome))
+                        reader.poll_read_at_least(cx, min).map(|r| r.map(read_outcome))
                     }
                 });
                 let expected = self.model.apply(&Op::PollRead { min });
@@ -368,11 +338,7 @@ impl Harness {
 
     /// A position for `advance_to` and whether it is foreign.
     fn pick(&self, pick: Pick) -> (Position, bool) {
-        let from_held = |k: usize| {
-            self.held
-                .as_ref()
-                .and_then(|h| h.positions.get(k % h.positions.len()).copied())
-        };
+        let from_held = |k: usize| self.held.as_ref().and_then(|h| h.positions.get(k % h.positions.len()).copied());
         let old = |k: u8| {
             if self.old.is_empty() {
                 None
@@ -406,10 +372,7 @@ impl Harness {
                     self.fail(&format!("R1: {what} resolved with an empty buffer"));
                 }
                 if got.start != self.consumed {
-                    self.fail(&format!(
-                        "R2: buffer starts at {}, consumed is {}",
-                        got.start, self.consumed
-                    ));
+                    self.fail(&format!("R2: buffer starts at {}, consumed is {}", got.start, self.consumed));
                 }
                 self.read_waiting = None;
                 self.held = Some(Held { positions });
@@ -417,9 +380,7 @@ impl Harness {
             (Outcome::Err(e), Poll::Ready(Err(a))) if same_error(e, &a) => self.read_waiting = None,
             (expected, actual) => {
                 let actual = actual.map(|r| r.map(|(o, _)| o));
-                self.fail(&format!(
-                    "{what}: model says {expected:?}, pipe answered {actual:?}"
-                ))
+                self.fail(&format!("{what}: model says {expected:?}, pipe answered {actual:?}"))
             }
         }
     }
@@ -432,38 +393,18 @@ impl Harness {
             (None, None) => return,
         };
         let m = &self.model;
-        let model = (
-            m.flushed_end(),
-            m.consumed(),
-            m.examined(),
-            m.writer_paused(),
-        );
-        let real = (
-            stats.flushed_end,
-            stats.consumed,
-            stats.examined,
-            stats.writer_paused,
-        );
+        let model = (m.flushed_end(), m.consumed(), m.examined(), m.writer_paused());
+        let real = (stats.flushed_end, stats.consumed, stats.examined, stats.writer_paused);
         if model != real {
-            self.fail(&format!(
-                "state (flushed_end, consumed, examined, paused): model {model:?}, pipe {real:?}"
-            ));
+            self.fail(&format!("state (flushed_end, consumed, examined, paused): model {model:?}, pipe {real:?}"));
         }
         if let Some(w) = &self.writer {
             if w.unflushed_bytes() as u64 != m.unflushed() {
-                self.fail(&format!(
-                    "W3: unflushed_bytes {}, model {}",
-                    w.unflushed_bytes(),
-                    m.unflushed()
-                ));
+                self.fail(&format!("W3: unflushed_bytes {}, model {}", w.unflushed_bytes(), m.unflushed()));
             }
         }
         if !m.m2_holds() {
-            self.fail(&format!(
-                "M2: {} unexamined bytes exceed the bound {:?}",
-                m.unexamined(),
-                m.m2_bound()
-            ));
+            self.fail(&format!("M2: {} unexamined bytes exceed the bound {:?}", m.unexamined(), m.m2_bound()));
         }
         if self.flush_waiting
             && self.writer.is_some()
@@ -473,10 +414,7 @@ impl Harness {
             self.fail("C2: the writer waits on a flush that can resolve and was not woken");
         }
         if let Some(min) = self.read_waiting {
-            if self.reader.is_some()
-                && !self.reader_flag.0.load(Ordering::SeqCst)
-                && m.read_would_resolve(min)
-            {
+            if self.reader.is_some() && !self.reader_flag.0.load(Ordering::SeqCst) && m.read_would_resolve(min) {
                 self.fail("C2: the reader waits on a read that can resolve and was not woken");
             }
         }
@@ -486,9 +424,7 @@ impl Harness {
 /// What a resolved read showed, and a position for every offset of it.
 fn read_outcome(result: pipe_core::ReadResult<'_>) -> (ReadOutcome, Vec<Position>) {
     let buffer = result.buffer();
-    let positions = (0..=buffer.len())
-        .filter_map(|k| buffer.get_position(k).ok())
-        .collect();
+    let positions = (0..=buffer.len()).filter_map(|k| buffer.get_position(k).ok()).collect();
     let outcome = ReadOutcome {
         start: buffer.start().offset(),
         bytes: buffer.to_vec(),

@@ -55,10 +55,7 @@ pub trait Join<T> {
 /// Pipe options for tiny models: `segment`-byte segments and the given
 /// thresholds (`pause == 0` disables back pressure).
 pub fn options(pause: usize, resume: usize, segment: usize) -> PipeOptions {
-    PipeOptions::new()
-        .pause_writer_threshold(pause)
-        .resume_writer_threshold(resume)
-        .minimum_segment_size(segment)
+    PipeOptions::new().pause_writer_threshold(pause).resume_writer_threshold(resume).minimum_segment_size(segment)
 }
 
 /// What a read returned, detached from the reader's borrow.
@@ -97,14 +94,7 @@ pub fn read<R: Runtime>(reader: &mut PipeReader) -> Got {
 
 /// `read_at_least(n).await` under `R`, copied out. Panics on an error.
 pub fn read_at_least<R: Runtime>(reader: &mut PipeReader, n: usize) -> Got {
-    R::block_on(async {
-        reader
-            .read_at_least(n)
-            .await
-            .as_ref()
-            .map(Got::of)
-            .expect("read_at_least")
-    })
+    R::block_on(async { reader.read_at_least(n).await.as_ref().map(Got::of).expect("read_at_least") })
 }
 
 /// Reads and consumes everything until the writer completes; returns the

@@ -57,8 +57,5 @@ pub fn check(name: &str, bound: usize, model: fn()) {
     let start = Instant::now();
     builder.check(model);
     let bound = bound.map_or_else(|| "unbounded".to_string(), |b| b.to_string());
-    eprintln!(
-        "loom-model {name} bound={bound} seconds={:.2}",
-        start.elapsed().as_secs_f64()
-    );
+    eprintln!("loom-model {name} bound={bound} seconds={:.2}", start.elapsed().as_secs_f64());
 }

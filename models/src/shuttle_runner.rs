@@ -62,25 +62,14 @@ pub fn check(name: &str, model: fn()) {
          (replay: SHUTTLE_SEED={seed} SHUTTLE_ITERATIONS={iterations}, shuttle 0.8)"
     );
     let start = Instant::now();
-    let random_runs = Runner::new(
-        RandomScheduler::new_from_seed(seed, iterations),
-        Config::new(),
-    )
-    .run(model);
+    let random_runs = Runner::new(RandomScheduler::new_from_seed(seed, iterations), Config::new()).run(model);
     let random = start.elapsed().as_secs_f64();
     let start = Instant::now();
-    let pct_runs = Runner::new(
-        PctScheduler::new_from_seed(seed, PCT_DEPTH, iterations),
-        Config::new(),
-    )
-    .run(model);
+    let pct_runs = Runner::new(PctScheduler::new_from_seed(seed, PCT_DEPTH, iterations), Config::new()).run(model);
     let pct = start.elapsed().as_secs_f64();
     eprintln!(
         "shuttle-model {name} random_iterations={random_runs} random_seconds={random:.2} \
          pct_iterations={pct_runs} pct_seconds={pct:.2}"
     );
-    assert!(
-        random_runs >= iterations && pct_runs >= iterations,
-        "shuttle ran fewer iterations than asked"
-    );
+    assert!(random_runs >= iterations && pct_runs >= iterations, "shuttle ran fewer iterations than asked");
 }

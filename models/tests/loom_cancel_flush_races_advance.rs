@@ -9,11 +9,7 @@ use models::scenarios::cancel_flush_races_advance as model;
 
 #[test]
 fn w7_cancel_wakes_paused_writer() {
-    check(
-        "cancel_flush_races_advance::w7_cancel_wakes_paused_writer",
-        3,
-        model::w7_cancel_wakes_paused_writer::<Loom>,
-    );
+    check("cancel_flush_races_advance::w7_cancel_wakes_paused_writer", 3, model::w7_cancel_wakes_paused_writer::<Loom>);
 }
 
 #[test]

@@ -8,11 +8,7 @@ use models::scenarios::cancel_read_races_flush as model;
 
 #[test]
 fn r9_cancel_wakes_waiting_reader() {
-    check(
-        "cancel_read_races_flush::r9_cancel_wakes_waiting_reader",
-        3,
-        model::r9_cancel_wakes_waiting_reader::<Loom>,
-    );
+    check("cancel_read_races_flush::r9_cancel_wakes_waiting_reader", 3, model::r9_cancel_wakes_waiting_reader::<Loom>);
 }
 
 #[test]

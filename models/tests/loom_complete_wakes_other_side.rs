@@ -18,11 +18,7 @@ fn r10_writer_complete_wakes_reader() {
 
 #[test]
 fn r11_writer_error_wakes_reader() {
-    check(
-        "complete_wakes_other_side::r11_writer_error_wakes_reader",
-        3,
-        model::r11_writer_error_wakes_reader::<Loom>,
-    );
+    check("complete_wakes_other_side::r11_writer_error_wakes_reader", 3, model::r11_writer_error_wakes_reader::<Loom>);
 }
 
 #[test]

@@ -8,11 +8,7 @@ use models::scenarios::drop_wakes_other_side as model;
 
 #[test]
 fn r12_writer_drop_wakes_reader() {
-    check(
-        "drop_wakes_other_side::r12_writer_drop_wakes_reader",
-        3,
-        model::r12_writer_drop_wakes_reader::<Loom>,
-    );
+    check("drop_wakes_other_side::r12_writer_drop_wakes_reader", 3, model::r12_writer_drop_wakes_reader::<Loom>);
 }
 
 #[test]

@@ -8,9 +8,5 @@ use models::scenarios::flush_wakes_reader as model;
 
 #[test]
 fn w4_flush_wakes_waiting_reader() {
-    check(
-        "flush_wakes_reader::w4_flush_wakes_waiting_reader",
-        3,
-        model::w4_flush_wakes_waiting_reader::<Loom>,
-    );
+    check("flush_wakes_reader::w4_flush_wakes_waiting_reader", 3, model::w4_flush_wakes_waiting_reader::<Loom>);
 }

@@ -9,9 +9,5 @@ use models::scenarios::pause_resume as model;
 
 #[test]
 fn w6_pause_at_threshold_resume_below() {
-    check(
-        "pause_resume::w6_pause_at_threshold_resume_below",
-        3,
-        model::w6_pause_at_threshold_resume_below::<Loom>,
-    );
+    check("pause_resume::w6_pause_at_threshold_resume_below", 3, model::w6_pause_at_threshold_resume_below::<Loom>);
 }

@@ -8,10 +8,7 @@ use models::shuttle_runner::{check, Shuttle};
 
 #[test]
 fn w7_cancel_wakes_paused_writer() {
-    check(
-        "cancel_flush_races_advance::w7_cancel_wakes_paused_writer",
-        model::w7_cancel_wakes_paused_writer::<Shuttle>,
-    );
+    check("cancel_flush_races_advance::w7_cancel_wakes_paused_writer", model::w7_cancel_wakes_paused_writer::<Shuttle>);
 }
 
 #[test]

@@ -7,10 +7,7 @@ use models::shuttle_runner::{check, Shuttle};
 
 #[test]
 fn r9_cancel_wakes_waiting_reader() {
-    check(
-        "cancel_read_races_flush::r9_cancel_wakes_waiting_reader",
-        model::r9_cancel_wakes_waiting_reader::<Shuttle>,
-    );
+    check("cancel_read_races_flush::r9_cancel_wakes_waiting_reader", model::r9_cancel_wakes_waiting_reader::<Shuttle>);
 }
 
 #[test]

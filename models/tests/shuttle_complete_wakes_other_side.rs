@@ -16,10 +16,7 @@ fn r10_writer_complete_wakes_reader() {
 
 #[test]
 fn r11_writer_error_wakes_reader() {
-    check(
-        "complete_wakes_other_side::r11_writer_error_wakes_reader",
-        model::r11_writer_error_wakes_reader::<Shuttle>,
-    );
+    check("complete_wakes_other_side::r11_writer_error_wakes_reader", model::r11_writer_error_wakes_reader::<Shuttle>);
 }
 
 #[test]

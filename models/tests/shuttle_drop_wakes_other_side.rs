@@ -7,10 +7,7 @@ use models::shuttle_runner::{check, Shuttle};
 
 #[test]
 fn r12_writer_drop_wakes_reader() {
-    check(
-        "drop_wakes_other_side::r12_writer_drop_wakes_reader",
-        model::r12_writer_drop_wakes_reader::<Shuttle>,
-    );
+    check("drop_wakes_other_side::r12_writer_drop_wakes_reader", model::r12_writer_drop_wakes_reader::<Shuttle>);
 }
 
 #[test]

@@ -7,8 +7,5 @@ use models::shuttle_runner::{check, Shuttle};
 
 #[test]
 fn w4_flush_wakes_waiting_reader() {
-    check(
-        "flush_wakes_reader::w4_flush_wakes_waiting_reader",
-        model::w4_flush_wakes_waiting_reader::<Shuttle>,
-    );
+    check("flush_wakes_reader::w4_flush_wakes_waiting_reader", model::w4_flush_wakes_waiting_reader::<Shuttle>);
 }

@@ -8,8 +8,5 @@ use models::shuttle_runner::{check, Shuttle};
 
 #[test]
 fn w6_pause_at_threshold_resume_below() {
-    check(
-        "pause_resume::w6_pause_at_threshold_resume_below",
-        model::w6_pause_at_threshold_resume_below::<Shuttle>,
-    );
+    check("pause_resume::w6_pause_at_threshold_resume_below", model::w6_pause_at_threshold_resume_below::<Shuttle>);
 }

@@ -73,15 +73,8 @@ pub fn pipe(options: PipeOptions) -> Result<(PipeReader, PipeWriter), PipeError>
         examined: 0,
         completed: false,
     };
-    let writer = PipeWriter {
-        shared,
-        tail: None,
-        tail_base: 0,
-        written: 0,
-        unflushed: 0,
-        memory_len: 0,
-        completed: false,
-    };
+    let writer =
+        PipeWriter { shared, tail: None, tail_base: 0, written: 0, unflushed: 0, memory_len: 0, completed: false };
     Ok((reader, writer))
 }
 
@@ -519,8 +512,7 @@ impl PipeWriter {
         };
         // A waiting `read_at_least` that this flush does not satisfy would
         // deadlock against a paused writer (R8).
-        let starves_reader =
-            s.reader_waker.is_some() && s.read_min > 0 && s.buffered() < s.read_min as u64;
+        let starves_reader = s.reader_waker.is_some() && s.read_min > 0 && s.buffered() < s.read_min as u64;
         if pause > 0 && crosses && !starves_reader {
             s.paused = true;
         }
@@ -806,11 +798,7 @@ impl PipeReader {
     }
 
     /// Polls a `read_at_least(n)` (see [`read_at_least`](Self::read_at_least)).
-    pub fn poll_read_at_least(
-        &mut self,
-        cx: &mut Context<'_>,
-        n: usize,
-    ) -> Poll<Result<ReadResult<'_>, PipeError>> {
+    pub fn poll_read_at_least(&mut self, cx: &mut Context<'_>, n: usize) -> Poll<Result<ReadResult<'_>, PipeError>> {
         match self.prepare_read(Some(cx), n) {
             Poll::Ready(Ok(())) => Poll::Ready(Ok(self.outstanding_result())),
             Poll::Ready(Err(error)) => Poll::Ready(Err(error)),
@@ -882,7 +870,6 @@ impl PipeReader {
         wake(writer_waker);
         poll
     }
-
 }
 
 impl ReaderView {

@@ -37,9 +37,7 @@ impl Segment {
     pub fn new(capacity: usize) -> Result<Self, PipeError> {
         let capacity = capacity.max(1);
         let mut bytes: Vec<u8> = Vec::new();
-        bytes
-            .try_reserve_exact(capacity)
-            .map_err(|_| PipeError::AllocationFailed { size: capacity })?;
+        bytes.try_reserve_exact(capacity).map_err(|_| PipeError::AllocationFailed { size: capacity })?;
         bytes.resize(capacity, 0);
         let raw = Box::into_raw(bytes.into_boxed_slice());
         // SAFETY: `Box::into_raw` never returns null.

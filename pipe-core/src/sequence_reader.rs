@@ -36,10 +36,7 @@ pub struct SequenceReader<'a> {
 impl<'a> SequenceReader<'a> {
     /// A reader at the start of `sequence`.
     pub fn new(sequence: Sequence<'a>) -> Self {
-        let mut reader = Self {
-            sequence,
-            cursor: sequence.start,
-        };
+        let mut reader = Self { sequence, cursor: sequence.start };
         reader.cursor = reader.normalized(sequence.start);
         reader
     }
@@ -55,11 +52,7 @@ impl<'a> SequenceReader<'a> {
         {
             // Seeded bug: lands one byte into the next segment.
             let index = usize::from(bug!(SequenceReaderBoundaryOffByOne) && cursor.index > 0);
-            cursor = Cursor {
-                segment: cursor.segment + 1,
-                index,
-                offset: cursor.offset,
-            };
+            cursor = Cursor { segment: cursor.segment + 1, index, offset: cursor.offset };
         }
         debug_assert!(cursor.offset <= self.sequence.end.offset);
         cursor
@@ -72,9 +65,7 @@ impl<'a> SequenceReader<'a> {
 
     /// The bytes not read yet.
     pub fn unread_sequence(&self) -> Sequence<'a> {
-        self.sequence
-            .slice_cursors(self.cursor, self.sequence.end)
-            .unwrap_or(self.sequence)
+        self.sequence.slice_cursors(self.cursor, self.sequence.end).unwrap_or(self.sequence)
     }
 
     /// Position of the next byte to read.
@@ -100,11 +91,7 @@ impl<'a> SequenceReader<'a> {
     /// The unread bytes of the current segment: empty only at the end.
     pub fn unread_chunk(&self) -> &'a [u8] {
         let stop = self.sequence.stop(self.cursor.segment);
-        self.sequence
-            .segments
-            .get(self.cursor.segment)
-            .and_then(|s| s.get(self.cursor.index..stop))
-            .unwrap_or(&[])
+        self.sequence.segments.get(self.cursor.segment).and_then(|s| s.get(self.cursor.index..stop)).unwrap_or(&[])
     }
 
     /// The byte `offset` bytes ahead of the next one, without moving.
@@ -117,11 +104,7 @@ impl<'a> SequenceReader<'a> {
         }
         let at = self.sequence.walk(self.cursor, offset).ok()?;
         let at = self.normalized(at);
-        self.sequence
-            .segments
-            .get(at.segment)?
-            .get(at.index)
-            .copied()
+        self.sequence.segments.get(at.segment)?.get(at.index).copied()
     }
 
     /// Reads one byte.
@@ -143,10 +126,7 @@ impl<'a> SequenceReader<'a> {
             return Ok(());
         }
         if count > self.remaining() {
-            return Err(PipeError::NotEnoughData {
-                needed: count as u64,
-                available: self.remaining() as u64,
-            });
+            return Err(PipeError::NotEnoughData { needed: count as u64, available: self.remaining() as u64 });
         }
         let to = self.sequence.walk(self.cursor, count)?;
         self.cursor = self.normalized(to);
@@ -160,16 +140,9 @@ impl<'a> SequenceReader<'a> {
     pub fn rewind(&mut self, count: usize) -> Result<(), PipeError> {
         let consumed = self.consumed();
         if count > consumed {
-            return Err(PipeError::NotEnoughData {
-                needed: count as u64,
-                available: consumed as u64,
-            });
+            return Err(PipeError::NotEnoughData { needed: count as u64, available: consumed as u64 });
         }
-        let floor = if self.cursor.segment == self.sequence.start.segment {
-            self.sequence.start.index
-        } else {
-            0
-        };
+        let floor = if self.cursor.segment == self.sequence.start.segment { self.sequence.start.index } else { 0 };
         if count <= self.cursor.index - floor.min(self.cursor.index) {
             // Stays inside the current segment.
             self.cursor.index -= count;
@@ -202,11 +175,7 @@ impl<'a> SequenceReader<'a> {
                 _ => return false,
             }
             filled += take;
-            cursor = Cursor {
-                segment: cursor.segment + 1,
-                index: 0,
-                offset: cursor.offset + take as u64,
-            };
+            cursor = Cursor { segment: cursor.segment + 1, index: 0, offset: cursor.offset + take as u64 };
         }
         true
     }
@@ -217,13 +186,7 @@ impl<'a> SequenceReader<'a> {
         let matches = if let Some(head) = self.unread_chunk().get(..bytes.len()) {
             head == bytes
         } else {
-            bytes.len() <= self.remaining()
-                && self
-                    .unread_sequence()
-                    .chunks()
-                    .flatten()
-                    .zip(bytes)
-                    .all(|(a, b)| a == b)
+            bytes.len() <= self.remaining() && self.unread_sequence().chunks().flatten().zip(bytes).all(|(a, b)| a == b)
         };
         if matches && advance_past {
             // Cannot fail: `bytes.len() <= remaining()`.
@@ -253,11 +216,7 @@ impl<'a> SequenceReader<'a> {
 
     /// Like [`try_read_to`](Self::try_read_to), stopping at the first byte
     /// that is any of `delimiters`.
-    pub fn try_read_to_any(
-        &mut self,
-        delimiters: &[u8],
-        advance_past: bool,
-    ) -> Option<Sequence<'a>> {
+    pub fn try_read_to_any(&mut self, delimiters: &[u8], advance_past: bool) -> Option<Sequence<'a>> {
         let at = self.find(|b| delimiters.contains(&b))?;
         self.read_to(at, advance_past)
     }

@@ -156,10 +156,7 @@ impl<T> SpinLock<T> {
         // Acquire: everything the previous holder wrote before its release
         // store is visible inside our critical section.
         while !crate::bugs::lock_not_atomic()
-            && self
-            .locked
-            .compare_exchange_weak(false, true, crate::bugs::lock_acquire(), Ordering::Relaxed)
-            .is_err()
+            && self.locked.compare_exchange_weak(false, true, crate::bugs::lock_acquire(), Ordering::Relaxed).is_err()
         {
             while self.locked.load(Ordering::Relaxed) {
                 spin_wait(spins);

@@ -11,8 +11,6 @@ use std::task::Poll;
 use common::*;
 use pipe_core::{PipeError, PipeReader, PipeStats, Position, Sequence};
 
-
-
 /// After a rejected call: the shared counters did not move, the read is
 /// still outstanding, and handing it back with `examined` lets the next read
 /// see the same bytes again (R6: "leaves the pipe unchanged").

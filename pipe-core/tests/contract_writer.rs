@@ -10,7 +10,6 @@ use std::task::Poll;
 use common::*;
 use pipe_core::{CompletionError, PipeError};
 
-
 // ------------------------------------------------------------------ W1
 
 #[test]

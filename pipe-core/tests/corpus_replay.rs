@@ -16,9 +16,7 @@ use std::path::PathBuf;
 
 /// Runs `check` on every file of `fuzz/corpus/<target>/`; returns how many.
 fn replay(target: &str, check: fn(&[u8])) -> usize {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../fuzz/corpus")
-        .join(target);
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../fuzz/corpus").join(target);
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
         .unwrap_or_else(|e| panic!("corpus {}: {e}", dir.display()))
         .map(|entry| entry.expect("corpus entry").path())
@@ -28,11 +26,7 @@ fn replay(target: &str, check: fn(&[u8])) -> usize {
     for path in &files {
         let data = std::fs::read(path).expect("corpus file");
         let outcome = std::panic::catch_unwind(|| check(&data));
-        assert!(
-            outcome.is_ok(),
-            "{target} corpus file {} fails its check",
-            path.display()
-        );
+        assert!(outcome.is_ok(), "{target} corpus file {} fails its check", path.display());
     }
     files.len()
 }

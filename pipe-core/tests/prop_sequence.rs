@@ -32,29 +32,11 @@ fn layout() -> impl Strategy<Value = Vec<Vec<u8>>> {
 
 fn expected_slice(len: usize, start: usize, end: usize) -> Result<(usize, usize), String> {
     if start > len {
-        Err(format!(
-            "{:?}",
-            PipeError::OffsetOutOfRange {
-                offset: start as u64,
-                len: len as u64
-            }
-        ))
+        Err(format!("{:?}", PipeError::OffsetOutOfRange { offset: start as u64, len: len as u64 }))
     } else if end > len {
-        Err(format!(
-            "{:?}",
-            PipeError::OffsetOutOfRange {
-                offset: end as u64,
-                len: len as u64
-            }
-        ))
+        Err(format!("{:?}", PipeError::OffsetOutOfRange { offset: end as u64, len: len as u64 }))
     } else if start > end {
-        Err(format!(
-            "{:?}",
-            PipeError::StartAfterEnd {
-                start: start as u64,
-                end: end as u64
-            }
-        ))
+        Err(format!("{:?}", PipeError::StartAfterEnd { start: start as u64, end: end as u64 }))
     } else {
         Ok((start, end))
     }

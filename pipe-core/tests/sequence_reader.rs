@@ -27,20 +27,8 @@ fn s4_failed_operations_leave_the_reader_in_place() {
     let mut r = SequenceReader::new(Sequence::from_slices(&parts));
     r.advance(1).expect("advance 1");
     let before = (r.consumed(), r.remaining(), r.position());
-    assert!(matches!(
-        r.advance(3),
-        Err(PipeError::NotEnoughData {
-            needed: 3,
-            available: 2
-        })
-    ));
-    assert!(matches!(
-        r.rewind(2),
-        Err(PipeError::NotEnoughData {
-            needed: 2,
-            available: 1
-        })
-    ));
+    assert!(matches!(r.advance(3), Err(PipeError::NotEnoughData { needed: 3, available: 2 })));
+    assert!(matches!(r.rewind(2), Err(PipeError::NotEnoughData { needed: 2, available: 1 })));
     assert_eq!(r.try_read_u32_le(), None);
     assert_eq!(r.try_read_to(b'z', true), None);
     let mut too_long = [0u8; 3];

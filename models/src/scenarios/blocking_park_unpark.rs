@@ -11,10 +11,7 @@ pub fn c1_blocking_calls_park_until_woken<R: Runtime>() {
     let (mut reader, mut writer) = pipe(options(2, 1, 2)).expect("valid options");
     let producer = R::spawn(move || {
         let result = writer.write_blocking(b"ab").expect("write_blocking");
-        assert!(
-            !result.is_completed() && !result.is_canceled(),
-            "plain flush result"
-        );
+        assert!(!result.is_completed() && !result.is_canceled(), "plain flush result");
         writer.complete(None);
     });
     let mut bytes = Vec::new();

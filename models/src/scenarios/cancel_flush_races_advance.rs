@@ -13,14 +13,8 @@ pub fn w7_cancel_wakes_paused_writer<R: Runtime>() {
     let handle = writer.cancel_handle();
     let canceler = R::spawn(move || handle.cancel_pending_flush());
     let result = R::block_on(writer.write(b"ab")).expect("write");
-    assert!(
-        result.is_canceled() && !result.is_completed(),
-        "W7: the flush is canceled"
-    );
-    assert!(
-        writer.stats().writer_paused,
-        "W7: cancelling does not end back pressure"
-    );
+    assert!(result.is_canceled() && !result.is_completed(), "W7: the flush is canceled");
+    assert!(writer.stats().writer_paused, "W7: cancelling does not end back pressure");
     canceler.join();
     drop(reader);
 }
@@ -53,9 +47,6 @@ pub fn w7_cancel_races_advance_observed_once<R: Runtime>() {
     // The cancel happened by now; if no flush observed it, this one must.
     let result = R::block_on(writer.flush()).expect("flush");
     cancels += usize::from(result.is_canceled());
-    assert_eq!(
-        cancels, 1,
-        "W7: one cancel is observed by exactly one flush"
-    );
+    assert_eq!(cancels, 1, "W7: one cancel is observed by exactly one flush");
     drop(reader);
 }

@@ -13,18 +13,12 @@ pub fn r9_cancel_wakes_waiting_reader<R: Runtime>() {
     let canceler = R::spawn(move || handle.cancel_pending_read());
     let got = read::<R>(&mut reader);
     assert!(got.canceled, "R9: the read is canceled");
-    assert!(
-        !got.completed && got.bytes.is_empty(),
-        "R9: nothing else happened"
-    );
+    assert!(!got.completed && got.bytes.is_empty(), "R9: nothing else happened");
     reader.advance(got.end).expect("advance");
     canceler.join();
     R::block_on(writer.write(b"ab")).expect("write");
     let got = read::<R>(&mut reader);
-    assert!(
-        !got.canceled,
-        "R9: the cancel flag is cleared once observed"
-    );
+    assert!(!got.canceled, "R9: the cancel flag is cleared once observed");
     assert_eq!(got.bytes, b"ab", "R2: the flushed bytes");
 }
 
@@ -45,10 +39,7 @@ pub fn r9_cancel_races_flush_observed_once<R: Runtime>() {
         let got = read::<R>(&mut reader);
         cancels += usize::from(got.canceled);
         assert!(cancels <= 1, "R9: the cancel flag is cleared once observed");
-        assert!(
-            got.canceled || !got.bytes.is_empty(),
-            "R1: empty read that is not canceled"
-        );
+        assert!(got.canceled || !got.bytes.is_empty(), "R1: empty read that is not canceled");
         bytes = got.bytes.clone();
         // Examine everything, consume nothing: the next read waits for new
         // bytes or the cancel (R4).

@@ -15,11 +15,7 @@ pub fn r10_writer_complete_wakes_reader<R: Runtime>() {
         writer.advance(2).expect("advance");
         writer.complete(None);
     });
-    assert_eq!(
-        drain::<R>(&mut reader),
-        b"ab",
-        "W8: completion commits advanced bytes"
-    );
+    assert_eq!(drain::<R>(&mut reader), b"ab", "W8: completion commits advanced bytes");
     producer.join();
 }
 
@@ -46,10 +42,7 @@ pub fn w9_reader_complete_wakes_paused_writer<R: Runtime>() {
     let (mut reader, mut writer) = pipe(options(2, 1, 2)).expect("valid options");
     let consumer = R::spawn(move || reader.complete(None));
     let result = R::block_on(writer.write(b"ab")).expect("write");
-    assert!(
-        result.is_completed() && !result.is_canceled(),
-        "W9: the flush reports the reader's completion"
-    );
+    assert!(result.is_completed() && !result.is_canceled(), "W9: the flush reports the reader's completion");
     consumer.join();
 }
 

@@ -12,11 +12,7 @@ pub fn r12_writer_drop_wakes_reader<R: Runtime>() {
         R::block_on(writer.write(b"ab")).expect("write");
         drop(writer);
     });
-    assert_eq!(
-        drain::<R>(&mut reader),
-        b"ab",
-        "R12: bytes, then completion"
-    );
+    assert_eq!(drain::<R>(&mut reader), b"ab", "R12: bytes, then completion");
     producer.join();
 }
 
@@ -26,9 +22,6 @@ pub fn r12_reader_drop_wakes_paused_writer<R: Runtime>() {
     let (reader, mut writer) = pipe(options(2, 1, 2)).expect("valid options");
     let consumer = R::spawn(move || drop(reader));
     let result = R::block_on(writer.write(b"ab")).expect("write");
-    assert!(
-        result.is_completed() && !result.is_canceled(),
-        "R12: the flush reports the reader's completion"
-    );
+    assert!(result.is_completed() && !result.is_canceled(), "R12: the flush reports the reader's completion");
     consumer.join();
 }

@@ -10,10 +10,7 @@ pub fn w4_flush_wakes_waiting_reader<R: Runtime>() {
     let (mut reader, mut writer) = pipe(options(0, 0, 4)).expect("valid options");
     let producer = R::spawn(move || {
         let result = R::block_on(writer.write(b"ab")).expect("write");
-        assert!(
-            !result.is_completed() && !result.is_canceled(),
-            "W4: plain flush result"
-        );
+        assert!(!result.is_completed() && !result.is_canceled(), "W4: plain flush result");
         writer
     });
     let got = read::<R>(&mut reader);

@@ -12,10 +12,7 @@ pub fn w6_writer_and_reader_race_across_edges<R: Runtime>() {
     let producer = R::spawn(move || {
         for chunk in [&b"a"[..], b"b"] {
             let result = R::block_on(writer.write(chunk)).expect("write");
-            assert!(
-                !result.is_completed() && !result.is_canceled(),
-                "W6: plain flush result"
-            );
+            assert!(!result.is_completed() && !result.is_canceled(), "W6: plain flush result");
         }
         writer.complete(None);
     });
@@ -31,23 +28,15 @@ pub fn r5_examined_not_consumed_resumes_writer<R: Runtime>() {
     let producer = R::spawn(move || {
         for chunk in [&b"ab"[..], b"c"] {
             let result = R::block_on(writer.write(chunk)).expect("write");
-            assert!(
-                !result.is_completed() && !result.is_canceled(),
-                "W6: plain flush result"
-            );
+            assert!(!result.is_completed() && !result.is_canceled(), "W6: plain flush result");
         }
         writer
     });
     let first = read::<R>(&mut reader);
     assert_eq!(first.bytes, b"ab", "the writer pauses after `ab`");
-    reader
-        .advance_to(first.start, first.end)
-        .expect("examine all, consume none");
+    reader.advance_to(first.start, first.end).expect("examine all, consume none");
     let second = read::<R>(&mut reader);
-    assert_eq!(
-        second.bytes, b"abc",
-        "R4: the read after examining everything waits for new bytes"
-    );
+    assert_eq!(second.bytes, b"abc", "R4: the read after examining everything waits for new bytes");
     assert!(!second.completed && !second.canceled, "plain read result");
     reader.advance(second.end).expect("advance");
     drop(producer.join());

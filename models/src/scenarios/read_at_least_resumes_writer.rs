@@ -12,10 +12,7 @@ pub fn r8_read_at_least_above_pause_resumes_writer<R: Runtime>() {
     let producer = R::spawn(move || {
         for chunk in [&b"ab"[..], b"cd"] {
             let result = R::block_on(writer.write(chunk)).expect("write");
-            assert!(
-                !result.is_completed() && !result.is_canceled(),
-                "plain flush result"
-            );
+            assert!(!result.is_completed() && !result.is_canceled(), "plain flush result");
         }
         writer
     });

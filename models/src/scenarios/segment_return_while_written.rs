@@ -19,9 +19,5 @@ pub fn m1_segment_stays_while_written<R: Runtime>() {
     });
     assert_eq!(drain::<R>(&mut reader), b"abcd", "M1: every byte, in order");
     producer.join();
-    assert_eq!(
-        reader.stats().segments_rented,
-        0,
-        "M3: both completed, nothing rented"
-    );
+    assert_eq!(reader.stats().segments_rented, 0, "M3: both completed, nothing rented");
 }

@@ -19,23 +19,14 @@ pub fn r7_try_read_sees_only_flushed_bytes<R: Runtime>() {
     let early = reader.try_read().expect("try_read").as_ref().map(Got::of);
     if let Some(got) = early {
         assert_eq!(got.bytes, b"ab", "R7/W3: only flushed bytes");
-        reader
-            .advance_to(got.start, got.start)
-            .expect("consume and examine nothing");
+        reader.advance_to(got.start, got.start).expect("consume and examine nothing");
     }
     let mut writer = producer.join();
     assert_eq!(writer.unflushed_bytes(), 2, "W3: `cd` is unflushed");
     let got = read::<R>(&mut reader);
     assert_eq!(got.bytes, b"ab", "W3: unflushed bytes are invisible");
     reader.advance_to(got.start, got.end).expect("examine all");
-    assert!(
-        reader.try_read().expect("try_read").is_none(),
-        "R7: nothing new to read"
-    );
+    assert!(reader.try_read().expect("try_read").is_none(), "R7: nothing new to read");
     R::block_on(writer.flush()).expect("flush");
-    assert_eq!(
-        read::<R>(&mut reader).bytes,
-        b"abcd",
-        "W4: flushed bytes arrive"
-    );
+    assert_eq!(read::<R>(&mut reader).bytes, b"abcd", "W4: flushed bytes arrive");
 }

@@ -15,8 +15,8 @@ use std::task::{Context, Poll, Wake, Waker};
 use std::time::Duration;
 
 use pipe_core::{
-    pipe, BoundedPool, CompletionError, FlushResult, PipeError, PipeOptions, PipeReader, PipeWriter, Position, ReadResult, Segment,
-    SegmentPool,
+    pipe, BoundedPool, CompletionError, FlushResult, PipeError, PipeOptions, PipeReader, PipeWriter, Position,
+    ReadResult, Segment, SegmentPool,
 };
 
 // ------------------------------------------------------------ waker

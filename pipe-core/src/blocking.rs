@@ -46,38 +46,58 @@ fn spin_rounds() -> u32 {
 /// Parking tolerates spurious and early wakes: an unpark that arrives before
 /// the park makes the park return at once.
 pub fn block_on<F: Future>(future: F) -> F::Output {
-    let mut future = pin!(future);
-    // Most pipe calls resolve at once; try that before paying for a waker.
-    // If the first poll is pending, the next poll registers the real waker
-    // and re-checks under the pipe's lock, so no wake can be lost between.
-    if let Poll::Ready(output) = future.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
-        return output;
+    let (notifier, waker) = thread_waker();
+    {
+        let mut future = pin!(future);
+        let mut cx = Context::from_waker(&waker);
+        loop {
+            if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
+                return output;
+            }
+            // The other side usually runs on another core and is about to
+            // act: waiting a moment for the wake saves a park/unpark pair of
+            // system calls. A wake that lands after this check still unparks
+            // us; a stale flag from an earlier call costs one extra poll.
+            let mut woken = false;
+            for round in 0..spin_rounds() {
+                if notifier.notified.swap(false, Ordering::Acquire) {
+                    woken = true;
+                    break;
+                }
+                for _ in 0..(1u32 << round) {
+                    core::hint::spin_loop();
+                }
+            }
+            if !woken {
+                thread::park();
+                notifier.notified.store(false, Ordering::Relaxed);
+            }
+        }
     }
+}
+
+/// This thread's waker. Real threads keep one for their lifetime, so a
+/// blocking call allocates nothing; under the model checkers, whose threads
+/// share OS threads, each call makes its own.
+fn thread_waker() -> (PayloadArc<ThreadWaker>, Waker) {
+    #[cfg(not(any(loom, feature = "shuttle")))]
+    {
+        std::thread_local! {
+            static THREAD_WAKER: (PayloadArc<ThreadWaker>, Waker) = new_thread_waker();
+        }
+        // Unavailable only during thread-local teardown (a blocking call
+        // from a destructor): then a fresh waker does the job.
+        if let Ok(cached) = THREAD_WAKER.try_with(|(notifier, waker)| (notifier.clone(), waker.clone())) {
+            return cached;
+        }
+    }
+    new_thread_waker()
+}
+
+fn new_thread_waker() -> (PayloadArc<ThreadWaker>, Waker) {
     let notifier = PayloadArc::new(ThreadWaker { thread: thread::current(), notified: AtomicBool::new(false) });
     let waker = Waker::from(notifier.clone());
-    let mut cx = Context::from_waker(&waker);
-    loop {
-        if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
-            return output;
-        }
-        // The other side usually runs on another core and is about to act:
-        // waiting a moment for the wake saves a park/unpark pair of system
-        // calls. A wake that lands after this check still unparks us.
-        let mut woken = false;
-        for round in 0..spin_rounds() {
-            if notifier.notified.swap(false, Ordering::Acquire) {
-                woken = true;
-                break;
-            }
-            for _ in 0..(1u32 << round) {
-                core::hint::spin_loop();
-            }
-        }
-        if !woken {
-            thread::park();
-            notifier.notified.store(false, Ordering::Relaxed);
-        }
-    }
+    (notifier, waker)
 }
 
 impl PipeWriter {

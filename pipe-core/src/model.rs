@@ -1,4 +1,4 @@
-//! A reference model of the pipe contract (`docs/pipe-semantics.md`), for tests.
+//! A reference model of the pipe contract (`docs/semantics.md`), for tests.
 //!
 //! Test support only (feature `reference-model`): the simulator, the fuzzers
 //! and the property tests drive the real pipe and this model with the same

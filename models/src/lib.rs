@@ -19,7 +19,7 @@
 
 use core::future::Future;
 
-use pipe_core::{PipeOptions, PipeReader, Position, ReadResult};
+use pipe_core::{PipeOptions, PipeReader, PipeWriter, Position, ReadResult};
 
 pub mod scenarios;
 
@@ -114,4 +114,29 @@ pub fn drain<R: Runtime>(reader: &mut PipeReader) -> Vec<u8> {
             return bytes;
         }
     }
+}
+
+/// Reads and consumes until `len` bytes have arrived, passing every read to
+/// `check` first; returns the bytes.
+pub fn consume<R: Runtime>(reader: &mut PipeReader, len: usize, mut check: impl FnMut(&Got)) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    while bytes.len() < len {
+        let got = read::<R>(reader);
+        check(&got);
+        bytes.extend_from_slice(&got.bytes);
+        reader.advance(got.end).expect("advance");
+    }
+    bytes
+}
+
+/// Writes and flushes each chunk under `R` while the reader is alive (no
+/// flush may report completion); returns how many flushes were canceled.
+pub fn write_counting_cancels<R: Runtime>(writer: &mut PipeWriter, chunks: &[&[u8]]) -> usize {
+    let mut cancels = 0;
+    for chunk in chunks {
+        let result = R::block_on(writer.write(chunk)).expect("write");
+        assert!(!result.is_completed(), "the reader is alive");
+        cancels += usize::from(result.is_canceled());
+    }
+    cancels
 }

@@ -100,8 +100,7 @@ fn c2_flush_wakes_reader_once_and_only_when_the_read_can_resolve() {
 fn c2_flush_wakes_the_latest_waker() {
     let (mut reader, mut writer) = small_pipe(0, 0, 16);
     let (first, second) = (CountingWaker::new(), CountingWaker::new());
-    let mut read = reader.read();
-    assert!(first.poll(&mut read).is_pending());
+    let mut read = first.waiting(reader.read());
     assert!(second.poll(&mut read).is_pending(), "the task moved: a new waker");
     write_now(&mut writer, b"x");
     assert_eq!((first.wakes(), second.wakes()), (0, 1));
@@ -111,8 +110,7 @@ fn c2_flush_wakes_the_latest_waker() {
 fn c2_resume_edge_wakes_writer_once_and_only_on_the_edge() {
     let (mut reader, mut writer) = small_pipe(10, 5, 16);
     let (first, waker) = (CountingWaker::new(), CountingWaker::new());
-    let mut flush = writer.write(&pattern(12));
-    assert!(first.poll(&mut flush).is_pending());
+    let mut flush = first.waiting(writer.write(&pattern(12)));
     assert!(waker.poll(&mut flush).is_pending());
     for (consume, paused) in [(3, true), (4, true), (1, false), (2, false)] {
         let snap = read_now(&mut reader);
@@ -128,8 +126,7 @@ fn c2_cancel_read_wakes_the_waiting_reader_once() {
     let (mut reader, _writer) = small_pipe(0, 0, 16);
     let handle = reader.cancel_handle();
     let waker = CountingWaker::new();
-    let mut read = reader.read();
-    assert!(waker.poll(&mut read).is_pending());
+    let mut read = waker.waiting(reader.read());
     handle.cancel_pending_read();
     assert_eq!(waker.wakes(), 1);
     handle.cancel_pending_read();
@@ -142,8 +139,7 @@ fn c2_cancel_flush_wakes_the_waiting_writer_once() {
     let (_reader, mut writer) = small_pipe(4, 2, 16);
     let handle = writer.cancel_handle();
     let waker = CountingWaker::new();
-    let mut flush = writer.write(b"1234");
-    assert!(waker.poll(&mut flush).is_pending());
+    let mut flush = waker.waiting(writer.write(b"1234"));
     handle.cancel_pending_flush();
     assert_eq!(waker.wakes(), 1);
     assert!(matches!(waker.poll(&mut flush), Poll::Ready(Ok(r)) if r.is_canceled()));
@@ -166,8 +162,7 @@ fn c2_reader_completion_wakes_the_paused_writer() {
     for error in [None, Some(CompletionError::message("r"))] {
         let (mut reader, mut writer) = small_pipe(4, 2, 16);
         let waker = CountingWaker::new();
-        let mut flush = writer.write(b"1234");
-        assert!(waker.poll(&mut flush).is_pending());
+        let mut flush = waker.waiting(writer.write(b"1234"));
         reader.complete(error.clone());
         assert_eq!(waker.wakes(), 1, "error: {error:?}");
         assert!(waker.poll(&mut flush).is_ready());
@@ -178,8 +173,7 @@ fn c2_reader_completion_wakes_the_paused_writer() {
 fn c2_read_at_least_resume_wakes_the_paused_writer() {
     let (mut reader, mut writer) = small_pipe(4, 2, 16);
     let writer_waker = CountingWaker::new();
-    let mut flush = writer.write(b"1234");
-    assert!(writer_waker.poll(&mut flush).is_pending());
+    let mut flush = writer_waker.waiting(writer.write(b"1234"));
     let reader_waker = CountingWaker::new();
     let Poll::Ready(Ok(snap)) = poll_read_at_least_snap(&mut reader, &reader_waker, 4) else {
         panic!("4 buffered satisfy read_at_least(4)")
@@ -258,8 +252,7 @@ fn r12_dropping_writer_completes_it_and_wakes_the_waiting_reader() {
     let snap = read_now(&mut reader);
     reader.advance_to(snap.start, snap.end).expect("advance");
     let waker = CountingWaker::new();
-    let mut read = reader.read();
-    assert!(waker.poll(&mut read).is_pending());
+    let mut read = waker.waiting(reader.read());
     drop(writer);
     assert_eq!(waker.wakes(), 1);
     let Poll::Ready(Ok(result)) = waker.poll(&mut read) else { panic!("drop completes the writer") };
@@ -271,8 +264,7 @@ fn r12_dropping_writer_completes_it_and_wakes_the_waiting_reader() {
 fn r12_dropping_reader_completes_it_and_wakes_the_paused_writer() {
     let (reader, mut writer) = small_pipe(4, 2, 16);
     let waker = CountingWaker::new();
-    let mut flush = writer.write(b"1234");
-    assert!(waker.poll(&mut flush).is_pending());
+    let mut flush = waker.waiting(writer.write(b"1234"));
     drop(reader);
     assert_eq!(waker.wakes(), 1);
     assert!(matches!(waker.poll(&mut flush), Poll::Ready(Ok(r)) if r.is_completed()));

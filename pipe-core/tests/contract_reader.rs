@@ -9,7 +9,7 @@ mod common;
 use std::task::Poll;
 
 use common::*;
-use pipe_core::{PipeError, PipeReader, PipeStats, Position, Sequence};
+use pipe_core::{PipeError, PipeReader, PipeStats, PipeWriter, Position, Sequence};
 
 /// After a rejected call: the shared counters did not move, the read is
 /// still outstanding, and handing it back with `examined` lets the next read
@@ -23,14 +23,22 @@ fn still_usable(reader: &mut PipeReader, before: PipeStats, snap: &Snap, examine
     assert_eq!(again.start, snap.start);
 }
 
+/// The R6 setup: `abcdef` flushed across 4-byte segments and read once; the
+/// read is outstanding and the writer is returned so the pipe stays open.
+fn abcdef_read() -> (PipeReader, PipeWriter, Snap) {
+    let (mut reader, mut writer) = small_pipe(0, 0, 4);
+    write_now(&mut writer, b"abcdef");
+    let snap = read_now(&mut reader);
+    (reader, writer, snap)
+}
+
 // ------------------------------------------------------------------ R1
 
 #[test]
 fn r1_read_waits_while_nothing_is_flushed() {
     let (mut reader, _writer) = small_pipe(0, 0, 16);
     let waker = CountingWaker::new();
-    let mut read = reader.read();
-    assert!(waker.poll(&mut read).is_pending());
+    let read = waker.waiting(reader.read());
     drop(read);
     assert!(try_snap(&mut reader).expect("try_read").is_none());
     assert!(!reader.has_outstanding_read());
@@ -181,8 +189,7 @@ fn r4_examined_at_end_waits_for_next_flush() {
     reader.advance_to(snap.start, snap.end).expect("advance");
     assert!(try_snap(&mut reader).expect("try_read").is_none(), "3 bytes buffered, none unexamined");
     let waker = CountingWaker::new();
-    let mut read = reader.read();
-    assert!(waker.poll(&mut read).is_pending());
+    let mut read = waker.waiting(reader.read());
     write_now(&mut writer, b"d");
     assert_eq!(waker.wakes(), 1);
     let Poll::Ready(Ok(result)) = waker.poll(&mut read) else { panic!("new bytes resolve the read") };
@@ -216,8 +223,7 @@ fn r4_examined_at_end_resolves_once_writer_completed() {
 fn r5_examining_without_consuming_resumes_paused_writer() {
     let (mut reader, mut writer) = small_pipe(10, 5, 16);
     let waker = CountingWaker::new();
-    let mut flush = writer.write(&pattern(10));
-    assert!(waker.poll(&mut flush).is_pending());
+    let mut flush = waker.waiting(writer.write(&pattern(10)));
     let snap = read_now(&mut reader);
     reader.advance_to(snap.start, snap.end).expect("examine all, consume nothing");
     assert_eq!(reader.stats().buffered(), 10);
@@ -229,9 +235,7 @@ fn r5_examining_without_consuming_resumes_paused_writer() {
 
 #[test]
 fn r6_examined_before_consumed_is_rejected_and_changes_nothing() {
-    let (mut reader, mut writer) = small_pipe(0, 0, 4);
-    write_now(&mut writer, b"abcdef");
-    let snap = read_now(&mut reader);
+    let (mut reader, _writer, snap) = abcdef_read();
     let before = reader.stats();
     assert_err!(
         reader.advance_to(snap.at(3), snap.at(1)),
@@ -242,9 +246,7 @@ fn r6_examined_before_consumed_is_rejected_and_changes_nothing() {
 
 #[test]
 fn r6_released_position_is_rejected_and_changes_nothing() {
-    let (mut reader, mut writer) = small_pipe(0, 0, 4);
-    write_now(&mut writer, b"abcdef");
-    let old = read_now(&mut reader);
+    let (mut reader, _writer, old) = abcdef_read();
     reader.advance_to(old.at(3), old.at(3)).expect("advance");
     let snap = read_now(&mut reader);
     assert_eq!(snap.bytes, b"def");
@@ -276,9 +278,7 @@ fn r6_foreign_position_is_rejected_and_changes_nothing() {
 
 #[test]
 fn r6_examined_moving_back_is_rejected_and_changes_nothing() {
-    let (mut reader, mut writer) = small_pipe(0, 0, 4);
-    write_now(&mut writer, b"abcdef");
-    let snap = read_now(&mut reader);
+    let (mut reader, _writer, snap) = abcdef_read();
     reader.advance_to(snap.start, snap.at(4)).expect("advance");
     let snap = read_now(&mut reader);
     let before = reader.stats();
@@ -288,9 +288,7 @@ fn r6_examined_moving_back_is_rejected_and_changes_nothing() {
 
 #[test]
 fn r6_advance_without_outstanding_read_is_rejected_and_changes_nothing() {
-    let (mut reader, mut writer) = small_pipe(0, 0, 4);
-    write_now(&mut writer, b"abcdef");
-    let snap = read_now(&mut reader);
+    let (mut reader, _writer, snap) = abcdef_read();
     reader.advance_to(snap.start, snap.start).expect("advance");
     let before = reader.stats();
     assert_err!(reader.advance_to(snap.start, snap.end), PipeError::NoOutstandingRead);
@@ -302,9 +300,7 @@ fn r6_advance_without_outstanding_read_is_rejected_and_changes_nothing() {
 
 #[test]
 fn r6_second_read_while_one_is_outstanding_is_rejected_and_changes_nothing() {
-    let (mut reader, mut writer) = small_pipe(0, 0, 4);
-    write_now(&mut writer, b"abcdef");
-    let snap = read_now(&mut reader);
+    let (mut reader, _writer, snap) = abcdef_read();
     let before = reader.stats();
     let waker = CountingWaker::new();
     assert_err!(reader.try_read().map(|_| ()), PipeError::ReadAlreadyOutstanding);
@@ -320,9 +316,7 @@ fn r6_second_read_while_one_is_outstanding_is_rejected_and_changes_nothing() {
 
 #[test]
 fn r6_reads_and_advances_after_reader_completed_are_rejected() {
-    let (mut reader, mut writer) = small_pipe(0, 0, 4);
-    write_now(&mut writer, b"abcdef");
-    let snap = read_now(&mut reader);
+    let (mut reader, mut writer, snap) = abcdef_read();
     reader.complete(None);
     let before = reader.stats();
     let waker = CountingWaker::new();
@@ -412,8 +406,7 @@ fn r8_read_at_least_resolves_with_fewer_on_completion_or_cancel() {
 fn r8_read_at_least_beyond_pause_resumes_paused_writer() {
     let (mut reader, mut writer) = small_pipe(10, 5, 64);
     let writer_waker = CountingWaker::new();
-    let mut flush = writer.write(&pattern(10));
-    assert!(writer_waker.poll(&mut flush).is_pending());
+    let mut flush = writer_waker.waiting(writer.write(&pattern(10)));
     let reader_waker = CountingWaker::new();
     assert!(poll_read_at_least_snap(&mut reader, &reader_waker, 20).is_pending());
     assert_eq!(writer_waker.wakes(), 1, "the writer is resumed rather than deadlocking");
@@ -461,8 +454,7 @@ fn r9_cancel_resolves_pending_read_with_current_buffer() {
     reader.advance_to(snap.start, snap.end).expect("advance");
     let handle = reader.cancel_handle();
     let waker = CountingWaker::new();
-    let mut read = reader.read();
-    assert!(waker.poll(&mut read).is_pending());
+    let mut read = waker.waiting(reader.read());
     handle.cancel_pending_read();
     assert_eq!(waker.wakes(), 1);
     let Poll::Ready(Ok(result)) = waker.poll(&mut read) else { panic!("canceled read resolves") };
@@ -555,8 +547,7 @@ fn r11_writer_error_wakes_and_fails_a_waiting_read() {
 fn r11_reader_error_arrives_on_pending_and_every_later_flush() {
     let (mut reader, mut writer) = small_pipe(4, 2, 16);
     let waker = CountingWaker::new();
-    let mut flush = writer.write(b"1234");
-    assert!(waker.poll(&mut flush).is_pending());
+    let mut flush = waker.waiting(writer.write(b"1234"));
     reader.complete(boom(9));
     assert_eq!(waker.wakes(), 1);
     assert!(

@@ -123,8 +123,7 @@ fn w4_flush_publishes_and_wakes_waiting_reader() {
 fn w4_flush_waits_while_back_pressure_holds() {
     let (mut reader, mut writer) = small_pipe(8, 4, 16);
     let waker = CountingWaker::new();
-    let mut flush = writer.write(b"12345678");
-    assert!(waker.poll(&mut flush).is_pending());
+    let mut flush = waker.waiting(writer.write(b"12345678"));
     assert!(waker.poll(&mut flush).is_pending(), "still paused on a second poll");
     let snap = read_now(&mut reader);
     reader.advance(snap.end).expect("advance");
@@ -196,8 +195,7 @@ fn w6_resume_edge_at_defaults_is_below_32k_not_at_it() {
 fn w6_advance_that_stays_at_or_above_resume_keeps_writer_paused() {
     let (mut reader, mut writer) = small_pipe(10, 5, 16);
     let waker = CountingWaker::new();
-    let mut flush = writer.write(&pattern(12));
-    assert!(waker.poll(&mut flush).is_pending());
+    let mut flush = waker.waiting(writer.write(&pattern(12)));
     let snap = read_now(&mut reader);
     reader.advance(snap.at(7)).expect("advance"); // 5 unexamined: at resume, not below
     assert_eq!(waker.wakes(), 0);
@@ -214,8 +212,7 @@ fn w6_flush_above_pause_without_crossing_does_not_pause() {
     // the pause threshold, and flushes that stay above it cross nothing.
     let (mut reader, mut writer) = small_pipe(10, 5, 64);
     let writer_waker = CountingWaker::new();
-    let mut flush = writer.write(&pattern(10));
-    assert!(writer_waker.poll(&mut flush).is_pending());
+    let flush = writer_waker.waiting(writer.write(&pattern(10)));
     drop(flush);
     let reader_waker = CountingWaker::new();
     assert!(poll_read_at_least_snap(&mut reader, &reader_waker, 30).is_pending());
@@ -237,8 +234,7 @@ fn w7_cancel_resolves_pending_flush_with_is_canceled() {
     let (_reader, mut writer) = small_pipe(4, 2, 16);
     let handle = writer.cancel_handle();
     let waker = CountingWaker::new();
-    let mut flush = writer.write(b"1234");
-    assert!(waker.poll(&mut flush).is_pending());
+    let mut flush = waker.waiting(writer.write(b"1234"));
     handle.cancel_pending_flush();
     assert_eq!(waker.wakes(), 1, "cancel wakes the waiting writer");
     let Poll::Ready(Ok(result)) = waker.poll(&mut flush) else { panic!("canceled flush resolves at once") };
@@ -259,8 +255,7 @@ fn w7_cancel_with_no_flush_pending_cancels_the_next_and_then_clears() {
 fn w7_cancel_does_not_end_back_pressure() {
     let (mut reader, mut writer) = small_pipe(4, 2, 16);
     let waker = CountingWaker::new();
-    let mut flush = writer.write(b"1234");
-    assert!(waker.poll(&mut flush).is_pending());
+    let flush = waker.waiting(writer.write(b"1234"));
     drop(flush);
     writer.cancel_pending_flush();
     let mut flush = writer.flush();

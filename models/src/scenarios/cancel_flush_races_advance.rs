@@ -3,7 +3,7 @@
 
 use pipe_core::pipe;
 
-use crate::{options, read, Join, Runtime};
+use crate::{consume, options, write_counting_cancels, Join, Runtime};
 
 /// W7: a cancel from another thread wakes a flush paused by back pressure
 /// (or, if it comes first, makes it resolve at once) with `is_canceled`;
@@ -28,21 +28,11 @@ pub fn w7_cancel_races_advance_observed_once<R: Runtime>() {
     let handle = writer.cancel_handle();
     let consumer = R::spawn(move || {
         handle.cancel_pending_flush();
-        let mut bytes = Vec::new();
-        while bytes.len() < 3 {
-            let got = read::<R>(&mut reader);
-            bytes.extend_from_slice(&got.bytes);
-            reader.advance(got.end).expect("advance");
-        }
+        let bytes = consume::<R>(&mut reader, 3, |_| {});
         assert_eq!(bytes, b"abc", "the reader gets every byte");
         reader
     });
-    let mut cancels = 0;
-    for chunk in [&b"ab"[..], b"c"] {
-        let result = R::block_on(writer.write(chunk)).expect("write");
-        assert!(!result.is_completed(), "the reader is alive");
-        cancels += usize::from(result.is_canceled());
-    }
+    let mut cancels = write_counting_cancels::<R>(&mut writer, &[b"ab", b"c"]);
     let reader = consumer.join();
     // The cancel happened by now; if no flush observed it, this one must.
     let result = R::block_on(writer.flush()).expect("flush");

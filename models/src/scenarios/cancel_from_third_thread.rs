@@ -6,7 +6,7 @@
 
 use pipe_core::pipe;
 
-use crate::{options, read, Join, Runtime};
+use crate::{consume, options, read, write_counting_cancels, Join, Runtime};
 
 /// R9: a cancel from a third thread races a waiting read (main thread) and
 /// a flush (writer thread). Exactly one read observes it, the flag is
@@ -84,22 +84,13 @@ pub fn w7_third_thread_cancel_races_resume_observed_once<R: Runtime>() {
     let handle = writer.cancel_handle();
     let canceler = R::spawn(move || handle.cancel_pending_flush());
     let consumer = R::spawn(move || {
-        let mut bytes = Vec::new();
-        while bytes.len() < 3 {
-            let got = read::<R>(&mut reader);
+        let bytes = consume::<R>(&mut reader, 3, |got| {
             assert!(!got.canceled, "R9: a flush cancel does not touch the reader");
-            bytes.extend_from_slice(&got.bytes);
-            reader.advance(got.end).expect("advance");
-        }
+        });
         assert_eq!(bytes, b"abc", "R2: every byte, once");
         reader
     });
-    let mut cancels = 0;
-    for chunk in [&b"ab"[..], b"c"] {
-        let result = R::block_on(writer.write(chunk)).expect("write");
-        assert!(!result.is_completed(), "the reader is alive");
-        cancels += usize::from(result.is_canceled());
-    }
+    let mut cancels = write_counting_cancels::<R>(&mut writer, &[b"ab", b"c"]);
     canceler.join();
     let reader = consumer.join();
     // The cancel happened by now; if no flush observed it, this one must.

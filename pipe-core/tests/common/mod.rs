@@ -63,6 +63,13 @@ impl CountingWaker {
     pub fn poll<F: Future + Unpin>(&self, future: &mut F) -> Poll<F::Output> {
         Pin::new(future).poll(&mut self.cx())
     }
+
+    /// Polls `future` once with this waker, asserts that it waits (so the
+    /// waker is registered), and hands it back to be polled again.
+    pub fn waiting<F: Future + Unpin>(&self, mut future: F) -> F {
+        assert!(self.poll(&mut future).is_pending(), "expected the future to wait");
+        future
+    }
 }
 
 impl Default for CountingWaker {

@@ -19,6 +19,7 @@ pub mod coverage;
 pub mod pool;
 pub mod rng;
 pub mod run;
+mod sched;
 pub mod shrink;
 mod topo;
 

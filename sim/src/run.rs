@@ -5,17 +5,16 @@
 use std::fmt::Write as _;
 use std::future::Future;
 use std::sync::{Arc, Mutex};
-use std::task::{Context, Poll, Wake, Waker};
+use std::task::{Context, Poll};
 
-use pipe_core::model::{
-    completion_error, pattern_byte, same_error, Event, FlushOutcome, Model, Op, Outcome, ReadOutcome,
-};
+use pipe_core::model::{completion_error, pattern_byte, same_error, FlushOutcome, Model, Op, Outcome, ReadOutcome};
 use pipe_core::{pipe, CancelHandle, PipeError, PipeOptions, PipeReader, PipeWriter, Position, Sequence};
 
 use crate::config::{Config, Scenario};
 use crate::coverage::{Coverage, Mark};
 use crate::pool::{PoolCounts, TestPool};
 use crate::rng::Rng;
+use crate::sched::{self, drive, Check, Core, Tasks};
 
 /// Where a run's draws come from.
 #[derive(Debug, Clone)]
@@ -63,27 +62,6 @@ pub struct RunReport {
 
 const WRITER: usize = 0;
 const READER: usize = 1;
-/// Steps the drain phase may take before the run is declared stuck.
-pub(crate) const DRAIN_LIMIT: usize = 20_000;
-
-/// A task's waker: a wake puts the task's index into the scheduler's inbox.
-pub(crate) struct TaskWaker {
-    pub(crate) task: usize,
-    pub(crate) inbox: Arc<Mutex<Vec<usize>>>,
-}
-
-impl Wake for TaskWaker {
-    fn wake(self: Arc<Self>) {
-        self.wake_by_ref();
-    }
-
-    fn wake_by_ref(self: &Arc<Self>) {
-        if let Ok(mut inbox) = self.inbox.lock() {
-            inbox.push(self.task);
-        }
-    }
-}
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum WriterState {
     Active,
@@ -102,32 +80,19 @@ enum ReaderState {
     Gone,
 }
 
-type Check = Result<(), Failure>;
-
 /// The state of one run.
 struct Sim {
     cfg: Config,
-    rng: Rng,
+    core: Core,
     model: Model,
     writer: Option<PipeWriter>,
     reader: Option<PipeReader>,
     handles: Option<(CancelHandle, CancelHandle)>,
     ws: WriterState,
     rs: ReaderState,
-    wakers: [Waker; 2],
-    inbox: Arc<Mutex<Vec<usize>>>,
-    /// Wakes issued but not yet delivered: (task, steps to wait).
-    in_flight: Vec<(usize, u32)>,
-    woken: [bool; 2],
     /// Positions of earlier reads, for stale-position misuse.
     stale: Vec<Position>,
-    step: usize,
-    ops: usize,
-    hash: u64,
-    trace: Option<String>,
-    coverage: Coverage,
     pool_counts: Arc<Mutex<PoolCounts>>,
-    draining: bool,
 }
 
 fn fail<T>(step: usize, kind: &'static str, message: String) -> Result<T, Failure> {
@@ -151,34 +116,19 @@ pub fn run(source: Source, trace: bool) -> RunReport {
         .resume_writer_threshold(cfg.resume)
         .minimum_segment_size(cfg.min_segment)
         .pool(pool);
-    let inbox = Arc::new(Mutex::new(Vec::new()));
-    let wakers = [
-        Waker::from(Arc::new(TaskWaker { task: WRITER, inbox: inbox.clone() })),
-        Waker::from(Arc::new(TaskWaker { task: READER, inbox: inbox.clone() })),
-    ];
     let mut sim = Sim {
         model: Model::new(cfg.pause, cfg.resume, cfg.min_segment),
+        core: Core::new(&cfg, rng, 2, trace.then(String::new)),
         cfg,
-        rng,
         writer: None,
         reader: None,
         handles: None,
         ws: WriterState::Active,
         rs: ReaderState::Active,
-        wakers,
-        inbox,
-        in_flight: Vec::new(),
-        woken: [false; 2],
         stale: Vec::new(),
-        step: 0,
-        ops: 0,
-        hash: 0xcbf2_9ce4_8422_2325,
-        trace: trace.then(String::new),
-        coverage: Coverage::default(),
         pool_counts,
-        draining: false,
     };
-    if let Some(t) = sim.trace.as_mut() {
+    if let Some(t) = sim.core.trace.as_mut() {
         let _ = writeln!(t, "config: {}", sim.cfg);
     }
     let failure = match pipe(options) {
@@ -186,76 +136,113 @@ pub fn run(source: Source, trace: bool) -> RunReport {
             sim.handles = Some((reader.cancel_handle(), writer.cancel_handle()));
             sim.reader = Some(reader);
             sim.writer = Some(writer);
-            sim.run().err()
+            drive(&mut sim).err()
         }
         Err(error) => Some(Failure { step: 0, kind: "options", message: format!("valid options refused: {error}") }),
     };
-    if let (Some(f), Some(t)) = (&failure, sim.trace.as_mut()) {
-        let _ = writeln!(t, "FAILED at step {}: {}: {}", f.step, f.kind, f.message);
-    }
-    RunReport {
-        hash: sim.hash,
-        steps: sim.step,
-        ops: sim.ops,
-        bytes: sim.model.flushed_end() + sim.model.unflushed(),
-        failure,
-        coverage: sim.coverage,
-        tape: sim.rng.into_tape(),
-        trace: sim.trace,
-        config: sim.cfg,
-    }
+    let bytes = sim.model.flushed_end() + sim.model.unflushed();
+    sim.core.report(sim.cfg, failure, bytes)
 }
 
-impl Sim {
-    /// Records an event in the history hash (and the trace).
-    fn ev(&mut self, what: &str, a: u64, b: u64) {
-        for byte in what.bytes().chain(a.to_le_bytes()).chain(b.to_le_bytes()) {
-            self.hash ^= u64::from(byte);
-            self.hash = self.hash.wrapping_mul(0x0100_0000_01b3);
-        }
-        if let Some(t) = self.trace.as_mut() {
-            let _ = writeln!(t, "{:>6} {what} {a} {b}", self.step);
+impl Tasks for Sim {
+    fn core(&mut self) -> &mut Core {
+        &mut self.core
+    }
+
+    fn count(&self) -> usize {
+        2
+    }
+
+    fn all_gone(&self) -> bool {
+        self.ws == WriterState::Gone && matches!(self.rs, ReaderState::Gone)
+    }
+
+    fn runnable(&self, task: usize) -> bool {
+        if task == WRITER {
+            match self.ws {
+                WriterState::Active | WriterState::Completed => true,
+                WriterState::WaitingFlush => self.core.woken[WRITER],
+                WriterState::Gone => false,
+            }
+        } else {
+            match self.rs {
+                ReaderState::Active | ReaderState::Holding { .. } | ReaderState::Completed => true,
+                ReaderState::WaitingRead { .. } => self.core.woken[READER],
+                ReaderState::Gone => false,
+            }
         }
     }
 
-    fn err<T>(&self, kind: &'static str, message: String) -> Result<T, Failure> {
-        fail(self.step, kind, message)
+    /// Faults and third-party actions of the fault phase.
+    fn chaos(&mut self) -> Check {
+        if self.core.rng.chance(self.cfg.spurious_wake) {
+            let task = self.core.rng.below(2) as usize;
+            self.core.ev("spurious-wake", task as u64, 0);
+            self.core.coverage.hit(Mark::SpuriousWake);
+            self.core.woken[task] = true;
+        }
+        if self.core.rng.chance(self.cfg.cancel_read) {
+            if let Some((handle, _)) = &self.handles {
+                handle.cancel_pending_read();
+                if matches!(self.rs, ReaderState::WaitingRead { .. }) {
+                    self.core.coverage.hit(Mark::CancelWhileReadWaits);
+                }
+                self.core.ev("cancel-read(handle)", 0, 0);
+                self.model_apply(&Op::CancelPendingRead);
+            }
+        }
+        if self.core.rng.chance(self.cfg.cancel_flush) {
+            if let Some((_, handle)) = &self.handles {
+                handle.cancel_pending_flush();
+                if self.ws == WriterState::WaitingFlush {
+                    self.core.coverage.hit(Mark::CancelWhileFlushWaits);
+                }
+                self.core.ev("cancel-flush(handle)", 0, 0);
+                self.model_apply(&Op::CancelPendingFlush);
+            }
+        }
+        Ok(())
     }
 
-    fn run(&mut self) -> Check {
-        let total = self.cfg.steps + DRAIN_LIMIT;
-        while self.step < total {
-            self.draining = self.step >= self.cfg.steps;
-            if self.ws == WriterState::Gone && matches!(self.rs, ReaderState::Gone) {
-                return self.finish();
-            }
-            self.pump_wakes();
-            if !self.draining {
-                self.chaos()?;
-                self.intake_wakes();
-            }
-            let runnable: Vec<usize> = [WRITER, READER].into_iter().filter(|&t| self.runnable(t)).collect();
-            if runnable.is_empty() {
-                if self.in_flight.is_empty() {
-                    self.check_liveness()?;
-                    return self
-                        .err("deadlock", format!("no task runnable and no wake in flight; {}", self.describe()));
-                }
-            } else {
-                let task = runnable[self.rng.below(runnable.len() as u64) as usize];
-                self.woken[task] = false;
-                if task == WRITER {
-                    self.writer_step()?;
-                } else {
-                    self.reader_step()?;
-                }
-            }
-            self.intake_wakes();
-            self.check_state()?;
-            self.check_liveness()?;
-            self.step += 1;
+    fn task_step(&mut self, task: usize) -> Check {
+        if task == WRITER {
+            self.writer_step()
+        } else {
+            self.reader_step()
         }
-        self.err("stuck", format!("the drain phase did not finish in {DRAIN_LIMIT} steps; {}", self.describe()))
+    }
+
+    /// Compares the pipe's counters with the model (O/W/R rules, M1, M2).
+    fn check_state(&mut self) -> Check {
+        let stats = sched::stats(self.reader.as_ref(), self.writer.as_ref());
+        self.core.check_counters(&self.model, stats, self.cfg.pause, "", true)
+    }
+
+    /// A task that waits although the model says its event has happened,
+    /// with no wake on the way, lost a wakeup (C2).
+    fn check_liveness(&mut self) -> Check {
+        if self.ws == WriterState::WaitingFlush && !self.core.wake_pending(WRITER) && self.model.flush_would_resolve() {
+            return self
+                .core
+                .err("lost-wakeup", format!("the writer waits on a flush that can resolve; {}", self.describe()));
+        }
+        if let ReaderState::WaitingRead { min } = self.rs {
+            if !self.core.wake_pending(READER) && self.model.read_would_resolve(min) {
+                return self
+                    .core
+                    .err("lost-wakeup", format!("the reader waits on a read that can resolve; {}", self.describe()));
+            }
+        }
+        Ok(())
+    }
+
+    /// End of run: both halves gone, every segment back (M3).
+    fn finish(&mut self) -> Check {
+        self.handles = None;
+        self.core.check_pool(&self.pool_counts, "")?;
+        let counts = self.pool_counts.lock().map(|c| *c).unwrap_or_default();
+        self.core.ev("end", counts.rents, counts.returns);
+        Ok(())
     }
 
     fn describe(&self) -> String {
@@ -270,109 +257,11 @@ impl Sim {
             self.model.reader_waiter()
         )
     }
+}
 
-    fn runnable(&self, task: usize) -> bool {
-        if task == WRITER {
-            match self.ws {
-                WriterState::Active | WriterState::Completed => true,
-                WriterState::WaitingFlush => self.woken[WRITER],
-                WriterState::Gone => false,
-            }
-        } else {
-            match self.rs {
-                ReaderState::Active | ReaderState::Holding { .. } | ReaderState::Completed => true,
-                ReaderState::WaitingRead { .. } => self.woken[READER],
-                ReaderState::Gone => false,
-            }
-        }
-    }
-
-    /// Moves wakes from the wakers into flight, with delays and duplicates,
-    /// and delivers the ones that are due.
-    fn pump_wakes(&mut self) {
-        self.intake_wakes();
-        let mut i = 0;
-        while i < self.in_flight.len() {
-            if self.in_flight[i].1 == 0 {
-                let (task, _) = self.in_flight.remove(i);
-                self.woken[task] = true;
-            } else {
-                self.in_flight[i].1 -= 1;
-                i += 1;
-            }
-        }
-    }
-
-    /// Takes the wakes the wakers issued into flight, deciding their delays.
-    fn intake_wakes(&mut self) {
-        let new: Vec<usize> = self.inbox.lock().map(|mut i| std::mem::take(&mut *i)).unwrap_or_default();
-        for task in new {
-            self.ev("wake", task as u64, 0);
-            let faults = !self.draining;
-            let delay = if faults && self.rng.chance(self.cfg.delay_wake) {
-                self.coverage.hit(Mark::DelayedWake);
-                1 + self.rng.below(6) as u32
-            } else {
-                0
-            };
-            self.in_flight.push((task, delay));
-            if faults && self.rng.chance(self.cfg.duplicate_wake) {
-                self.coverage.hit(Mark::DuplicatedWake);
-                let again = self.rng.below(4) as u32;
-                self.in_flight.push((task, again));
-            }
-        }
-    }
-
-    /// Faults and third-party actions of the fault phase.
-    fn chaos(&mut self) -> Check {
-        if self.rng.chance(self.cfg.spurious_wake) {
-            let task = self.rng.below(2) as usize;
-            self.ev("spurious-wake", task as u64, 0);
-            self.coverage.hit(Mark::SpuriousWake);
-            self.woken[task] = true;
-        }
-        if self.rng.chance(self.cfg.cancel_read) {
-            if let Some((handle, _)) = &self.handles {
-                handle.cancel_pending_read();
-                if matches!(self.rs, ReaderState::WaitingRead { .. }) {
-                    self.coverage.hit(Mark::CancelWhileReadWaits);
-                }
-                self.ev("cancel-read(handle)", 0, 0);
-                self.model_apply(&Op::CancelPendingRead);
-            }
-        }
-        if self.rng.chance(self.cfg.cancel_flush) {
-            if let Some((_, handle)) = &self.handles {
-                handle.cancel_pending_flush();
-                if self.ws == WriterState::WaitingFlush {
-                    self.coverage.hit(Mark::CancelWhileFlushWaits);
-                }
-                self.ev("cancel-flush(handle)", 0, 0);
-                self.model_apply(&Op::CancelPendingFlush);
-            }
-        }
-        Ok(())
-    }
-
+impl Sim {
     fn model_apply(&mut self, op: &Op) -> Outcome {
-        self.ops += 1;
-        let outcome = self.model.apply(op);
-        for event in self.model.take_events() {
-            match event {
-                Event::Paused { exact } => {
-                    self.coverage.hit(Mark::WriterPaused);
-                    if exact {
-                        self.coverage.hit(Mark::PausedAtExactThreshold);
-                    }
-                }
-                Event::ResumedByAdvance => self.coverage.hit(Mark::ResumedByAdvance),
-                Event::ResumedByReadAtLeast => self.coverage.hit(Mark::ResumedByReadAtLeast),
-                Event::ResumedByReaderCompletion => self.coverage.hit(Mark::ResumedByReaderCompletion),
-                Event::ReaderWoken => {}
-            }
-        }
-        outcome
+        self.core.apply(&mut self.model, op)
     }
 
     // ------------------------------------------------------------ writer
@@ -380,15 +269,15 @@ impl Sim {
     fn writer_step(&mut self) -> Check {
         match self.ws {
             WriterState::Active => {
-                if self.draining {
+                if self.core.draining {
                     return self.writer_complete();
                 }
-                match self.rng.weighted(&self.cfg.writer_weights) {
+                match self.core.rng.weighted(&self.cfg.writer_weights) {
                     0 => self.writer_get_advance(false),
                     1 => self.writer_poll_flush(),
                     2 => self.writer_write(),
                     3 => {
-                        self.ev("cancel-flush(own)", 0, 0);
+                        self.core.ev("cancel-flush(own)", 0, 0);
                         if let Some(w) = &self.writer {
                             w.cancel_pending_flush();
                         }
@@ -400,42 +289,42 @@ impl Sim {
                 }
             }
             WriterState::WaitingFlush => {
-                if !self.draining && self.rng.chance(self.cfg.abandon) {
-                    self.ev("abandon-flush", 0, 0);
-                    self.coverage.hit(Mark::AbandonedFlush);
+                if !self.core.draining && self.core.rng.chance(self.cfg.abandon) {
+                    self.core.ev("abandon-flush", 0, 0);
+                    self.core.coverage.hit(Mark::AbandonedFlush);
                     self.ws = WriterState::Active;
                     return Ok(());
                 }
-                if !self.draining && self.rng.chance(self.cfg.complete_while_waiting) {
-                    self.coverage.hit(Mark::CompletionWhileWaiting);
+                if !self.core.draining && self.core.rng.chance(self.cfg.complete_while_waiting) {
+                    self.core.coverage.hit(Mark::CompletionWhileWaiting);
                     return self.writer_complete();
                 }
                 self.writer_poll_flush()
             }
             WriterState::Completed => {
-                if !self.draining && self.rng.chance(500) {
+                if !self.core.draining && self.core.rng.chance(500) {
                     // Misuse after completion (W8).
-                    let op = match self.rng.below(4) {
+                    let op = match self.core.rng.below(4) {
                         0 => Op::GetMemory { hint: 1 },
                         1 => Op::Advance { n: 0 },
                         2 => Op::Write { len: 1 },
                         _ => Op::PollFlush,
                     };
-                    self.ev("writer-misuse-after-complete", self.ops as u64, 0);
+                    self.core.ev("writer-misuse-after-complete", self.core.ops as u64, 0);
                     let expected = self.model_apply(&op);
                     let Some(w) = self.writer.as_mut() else { return Ok(()) };
                     let actual = match op {
                         Op::GetMemory { hint } => w.get_memory(hint).map(|_| ()),
                         Op::Advance { n } => w.advance(n),
                         Op::Write { .. } => {
-                            let cx = &mut Context::from_waker(&self.wakers[WRITER]);
+                            let cx = &mut Context::from_waker(&self.core.wakers[WRITER]);
                             match std::pin::Pin::new(&mut w.write(&[0])).poll(cx) {
                                 Poll::Ready(r) => r.map(|_| ()),
                                 Poll::Pending => Ok(()),
                             }
                         }
                         _ => {
-                            let cx = &mut Context::from_waker(&self.wakers[WRITER]);
+                            let cx = &mut Context::from_waker(&self.core.wakers[WRITER]);
                             match w.poll_flush(cx) {
                                 Poll::Ready(r) => r.map(|_| ()),
                                 Poll::Pending => Ok(()),
@@ -444,7 +333,7 @@ impl Sim {
                     };
                     return self.expect_unit("writer op after complete", expected, actual);
                 }
-                self.ev("drop-writer", 0, 0);
+                self.core.ev("drop-writer", 0, 0);
                 self.writer = None;
                 self.ws = WriterState::Gone;
                 Ok(())
@@ -457,15 +346,15 @@ impl Sim {
         match (&expected, &actual) {
             (Outcome::Err(e), Err(a)) if same_error(e, a) => Ok(()),
             (Outcome::Done | Outcome::Memory { .. } | Outcome::Flushed(_) | Outcome::Unknown, Ok(())) => Ok(()),
-            _ => self.err("mismatch", format!("{what}: model says {expected:?}, pipe answered {actual:?}")),
+            _ => self.core.err("mismatch", format!("{what}: model says {expected:?}, pipe answered {actual:?}")),
         }
     }
 
     fn writer_get_advance(&mut self, misuse: bool) -> Check {
-        let hint = match self.rng.below(4) {
+        let hint = match self.core.rng.below(4) {
             0 => 0,
-            1 => self.rng.range(1, self.cfg.max_write),
-            2 => self.rng.range(1, 3 * self.cfg.min_segment + 2),
+            1 => self.core.rng.range(1, self.cfg.max_write),
+            2 => self.core.rng.range(1, 3 * self.cfg.min_segment + 2),
             _ => 1,
         };
         let expected = self.model_apply(&Op::GetMemory { hint });
@@ -474,7 +363,11 @@ impl Sim {
         let len = match (expected, w.get_memory(hint)) {
             (Outcome::Memory { min_len }, Ok(memory)) => {
                 if memory.len() < min_len {
-                    return fail(self.step, "mismatch", format!("W1: get_memory({hint}) gave {} bytes", memory.len()));
+                    return fail(
+                        self.core.step,
+                        "mismatch",
+                        format!("W1: get_memory({hint}) gave {} bytes", memory.len()),
+                    );
                 }
                 for (i, byte) in memory.iter_mut().enumerate() {
                     *byte = pattern_byte(start + i as u64);
@@ -483,38 +376,44 @@ impl Sim {
             }
             (expected, actual) => {
                 let actual = actual.map(|m| m.len());
-                return fail(self.step, "mismatch", format!("get_memory({hint}): model {expected:?}, pipe {actual:?}"));
+                return fail(
+                    self.core.step,
+                    "mismatch",
+                    format!("get_memory({hint}): model {expected:?}, pipe {actual:?}"),
+                );
             }
         };
         self.model.memory_returned(hint, len);
-        self.ev("get-memory", hint as u64, len as u64);
+        self.core.ev("get-memory", hint as u64, len as u64);
         if misuse {
-            let n = len + 1 + self.rng.below(3) as usize;
-            self.coverage.hit(Mark::MisuseWriter);
+            let n = len + 1 + self.core.rng.below(3) as usize;
+            self.core.coverage.hit(Mark::MisuseWriter);
             let expected = self.model_apply(&Op::Advance { n });
             let actual = self.writer.as_mut().map_or(Ok(()), |w| w.advance(n));
-            self.ev("advance-too-far", n as u64, 0);
+            self.core.ev("advance-too-far", n as u64, 0);
             self.expect_unit("advance beyond memory (W2)", expected, actual)?;
         }
         // Advance less than asked, sometimes nothing, in one or two steps.
-        let n = match self.rng.below(3) {
+        let n = match self.core.rng.below(3) {
             0 => len.min(hint.max(1)),
-            1 => self.rng.range(0, len),
+            1 => self.core.rng.range(0, len),
             _ => len,
         };
-        let first = if self.rng.chance(300) { self.rng.range(0, n) } else { n };
+        let first = if self.core.rng.chance(300) { self.core.rng.range(0, n) } else { n };
         for part in [first, n - first] {
             if part == 0 && first != 0 {
                 continue;
             }
             let expected = self.model_apply(&Op::Advance { n: part });
             let actual = self.writer.as_mut().map_or(Ok(()), |w| w.advance(part));
-            self.ev("advance", part as u64, 0);
+            self.core.ev("advance", part as u64, 0);
             self.expect_unit("advance", expected, actual)?;
         }
         let unflushed = self.writer.as_ref().map_or(0, |w| w.unflushed_bytes()) as u64;
         if unflushed != self.model.unflushed() {
-            return self.err("mismatch", format!("W3: unflushed_bytes {unflushed}, model {}", self.model.unflushed()));
+            return self
+                .core
+                .err("mismatch", format!("W3: unflushed_bytes {unflushed}, model {}", self.model.unflushed()));
         }
         Ok(())
     }
@@ -528,9 +427,9 @@ impl Sim {
         let was_waiting = self.ws == WriterState::WaitingFlush;
         match (&expected, &actual) {
             (Outcome::FlushPending, Poll::Pending) => {
-                self.ev(what, 0, 0);
+                self.core.ev(what, 0, 0);
                 if self.model.unexamined() > 0 && !was_waiting {
-                    self.coverage.hit(Mark::FlushWaited);
+                    self.core.coverage.hit(Mark::FlushWaited);
                 }
                 self.ws = WriterState::WaitingFlush;
                 Ok(())
@@ -538,43 +437,43 @@ impl Sim {
             (Outcome::Flushed(FlushOutcome { completed, canceled }), Poll::Ready(Ok(r)))
                 if r.is_completed() == *completed && r.is_canceled() == *canceled =>
             {
-                self.ev(what, 1 + u64::from(*completed), u64::from(*canceled));
+                self.core.ev(what, 1 + u64::from(*completed), u64::from(*canceled));
                 if *canceled && was_waiting {
-                    self.coverage.hit(Mark::FlushWokenByCancel);
+                    self.core.coverage.hit(Mark::FlushWokenByCancel);
                 }
                 if *completed {
-                    self.coverage.hit(Mark::FlushAfterReaderCompleted);
+                    self.core.coverage.hit(Mark::FlushAfterReaderCompleted);
                 }
                 if was_waiting && !*canceled && !*completed {
-                    self.coverage.hit(Mark::FlushResumed);
+                    self.core.coverage.hit(Mark::FlushResumed);
                 }
                 self.ws = WriterState::Active;
                 Ok(())
             }
             (Outcome::Err(e), Poll::Ready(Err(a))) if same_error(e, a) => {
-                self.ev(what, 9, 0);
+                self.core.ev(what, 9, 0);
                 if matches!(a, PipeError::ReaderFailed(_)) {
-                    self.coverage.hit(Mark::FlushReaderFailed);
+                    self.core.coverage.hit(Mark::FlushReaderFailed);
                 }
                 self.ws = WriterState::Active;
                 Ok(())
             }
-            _ => self.err("mismatch", format!("{what}: model says {expected:?}, pipe answered {actual:?}")),
+            _ => self.core.err("mismatch", format!("{what}: model says {expected:?}, pipe answered {actual:?}")),
         }
     }
 
     fn writer_poll_flush(&mut self) -> Check {
         let expected = self.model_apply(&Op::PollFlush);
         let Some(w) = self.writer.as_mut() else { return Ok(()) };
-        let actual = w.poll_flush(&mut Context::from_waker(&self.wakers[WRITER]));
+        let actual = w.poll_flush(&mut Context::from_waker(&self.core.wakers[WRITER]));
         self.check_flush("poll-flush", expected, actual)
     }
 
     fn writer_write(&mut self) -> Check {
-        let len = match self.rng.below(3) {
+        let len = match self.core.rng.below(3) {
             0 => 1,
-            1 => self.rng.range(1, self.cfg.max_write),
-            _ => self.rng.range(1, 4 * self.cfg.min_segment),
+            1 => self.core.rng.range(1, self.cfg.max_write),
+            _ => self.core.rng.range(1, 4 * self.cfg.min_segment),
         };
         let start = self.model.flushed_end() + self.model.unflushed();
         let data: Vec<u8> = (start..start + len as u64).map(pattern_byte).collect();
@@ -582,30 +481,30 @@ impl Sim {
         let Some(w) = self.writer.as_mut() else { return Ok(()) };
         let actual = {
             let mut future = w.write(&data);
-            std::pin::Pin::new(&mut future).poll(&mut Context::from_waker(&self.wakers[WRITER]))
+            std::pin::Pin::new(&mut future).poll(&mut Context::from_waker(&self.core.wakers[WRITER]))
         };
         self.check_flush("write", expected, actual)
     }
 
     fn writer_complete(&mut self) -> Check {
-        let error = !self.draining && self.rng.chance(self.cfg.complete_with_error);
-        let drop = self.rng.chance(self.cfg.drop_instead) && !error;
+        let error = !self.core.draining && self.core.rng.chance(self.cfg.complete_with_error);
+        let drop = self.core.rng.chance(self.cfg.drop_instead) && !error;
         if matches!(self.rs, ReaderState::WaitingRead { .. }) {
-            self.coverage.hit(Mark::CompletionWhileWaiting);
+            self.core.coverage.hit(Mark::CompletionWhileWaiting);
         }
         if drop {
-            self.ev("drop-writer", 0, 0);
+            self.core.ev("drop-writer", 0, 0);
             self.writer = None;
             self.model_apply(&Op::DropWriter);
             self.ws = WriterState::Gone;
         } else {
-            self.ev("complete-writer", u64::from(error), 0);
+            self.core.ev("complete-writer", u64::from(error), 0);
             if let Some(w) = self.writer.as_mut() {
                 w.complete(error.then(|| completion_error(true)));
             }
             self.model_apply(&Op::CompleteWriter { error });
             if error {
-                self.coverage.hit(Mark::WriterFailed);
+                self.core.coverage.hit(Mark::WriterFailed);
             }
             self.ws = WriterState::Completed;
         }
@@ -617,22 +516,22 @@ impl Sim {
     fn reader_step(&mut self) -> Check {
         match self.rs {
             ReaderState::Active => {
-                if self.draining {
+                if self.core.draining {
                     return self.reader_read(0, true);
                 }
-                match self.rng.weighted(&self.cfg.reader_weights) {
+                match self.core.rng.weighted(&self.cfg.reader_weights) {
                     0 => self.reader_read(0, true),
                     1 => {
-                        let n = match self.rng.below(3) {
-                            0 => self.rng.range(1, self.cfg.max_write),
-                            1 => self.rng.range(1, self.cfg.pause + 2),
-                            _ => self.rng.range(self.cfg.pause.max(1), 2 * self.cfg.pause + self.cfg.max_write),
+                        let n = match self.core.rng.below(3) {
+                            0 => self.core.rng.range(1, self.cfg.max_write),
+                            1 => self.core.rng.range(1, self.cfg.pause + 2),
+                            _ => self.core.rng.range(self.cfg.pause.max(1), 2 * self.cfg.pause + self.cfg.max_write),
                         };
                         self.reader_read(n, true)
                     }
                     2 => self.reader_read(0, false),
                     3 => {
-                        self.ev("cancel-read(own)", 0, 0);
+                        self.core.ev("cancel-read(own)", 0, 0);
                         if let Some(r) = &self.reader {
                             r.cancel_pending_read();
                         }
@@ -648,23 +547,23 @@ impl Sim {
                 }
             }
             ReaderState::WaitingRead { min } => {
-                if !self.draining && self.rng.chance(self.cfg.abandon) {
-                    self.ev("abandon-read", 0, 0);
-                    self.coverage.hit(Mark::AbandonedRead);
+                if !self.core.draining && self.core.rng.chance(self.cfg.abandon) {
+                    self.core.ev("abandon-read", 0, 0);
+                    self.core.coverage.hit(Mark::AbandonedRead);
                     self.rs = ReaderState::Active;
                     return Ok(());
                 }
-                if !self.draining && self.rng.chance(self.cfg.complete_while_waiting) {
-                    self.coverage.hit(Mark::CompletionWhileWaiting);
+                if !self.core.draining && self.core.rng.chance(self.cfg.complete_while_waiting) {
+                    self.core.coverage.hit(Mark::CompletionWhileWaiting);
                     return self.reader_complete();
                 }
                 self.reader_read(min, true)
             }
             ReaderState::Holding { consumed, examined, completed_empty } => {
-                if !self.draining && self.rng.chance(300) {
+                if !self.core.draining && self.core.rng.chance(300) {
                     return self.holding_misuse(consumed, examined);
                 }
-                if completed_empty && (self.draining || self.rng.chance(500)) {
+                if completed_empty && (self.core.draining || self.core.rng.chance(500)) {
                     return self.reader_complete();
                 }
                 let expected = self.model_apply(&Op::AdvanceTo {
@@ -674,18 +573,18 @@ impl Sim {
                     examined_foreign: false,
                 });
                 let actual = self.reader.as_mut().map_or(Ok(()), |r| r.advance_to(consumed, examined));
-                self.ev("advance-to", consumed.offset(), examined.offset());
+                self.core.ev("advance-to", consumed.offset(), examined.offset());
                 self.expect_unit("advance_to", expected, actual)?;
                 self.rs = ReaderState::Active;
                 Ok(())
             }
             ReaderState::Completed => {
-                if !self.draining && self.rng.chance(500) {
-                    self.ev("reader-misuse-after-complete", 0, 0);
+                if !self.core.draining && self.core.rng.chance(500) {
+                    self.core.ev("reader-misuse-after-complete", 0, 0);
                     let p = self.stale.last().map_or((foreign_position(0), true), |&p| (p, false));
                     return self.misuse_advance(p, p);
                 }
-                self.ev("drop-reader", 0, 0);
+                self.core.ev("drop-reader", 0, 0);
                 self.reader = None;
                 self.rs = ReaderState::Gone;
                 Ok(())
@@ -700,7 +599,7 @@ impl Sim {
         (consumed, consumed_foreign): (Position, bool),
         (examined, examined_foreign): (Position, bool),
     ) -> Check {
-        self.coverage.hit(Mark::MisuseReader);
+        self.core.coverage.hit(Mark::MisuseReader);
         let expected = self.model_apply(&Op::AdvanceTo {
             consumed: consumed.offset(),
             examined: examined.offset(),
@@ -708,7 +607,7 @@ impl Sim {
             examined_foreign,
         });
         let actual = self.reader.as_mut().map_or(Ok(()), |r| r.advance_to(consumed, examined));
-        self.ev("misuse-advance-to", consumed.offset(), examined.offset());
+        self.core.ev("misuse-advance-to", consumed.offset(), examined.offset());
         if matches!(expected, Outcome::Done) {
             // A stale position that is still inside the buffer is valid (S2):
             // the read is no longer outstanding.
@@ -718,25 +617,25 @@ impl Sim {
     }
 
     fn holding_misuse(&mut self, consumed: Position, examined: Position) -> Check {
-        match self.rng.below(5) {
+        match self.core.rng.below(5) {
             0 => {
                 // A second read while one is outstanding.
                 let expected = self.model_apply(&Op::TryRead);
                 let actual = self.reader.as_mut().map_or(Ok(()), |r| r.try_read().map(|_| ()));
-                self.ev("second-read", 0, 0);
-                self.coverage.hit(Mark::MisuseReader);
+                self.core.ev("second-read", 0, 0);
+                self.core.coverage.hit(Mark::MisuseReader);
                 self.expect_unit("read while outstanding", expected, actual)
             }
             1 if consumed.offset() < examined.offset() => self.misuse_advance((examined, false), (consumed, false)),
             2 => {
-                let foreign = foreign_position(self.rng.below(4) as usize);
-                if self.rng.chance(500) {
+                let foreign = foreign_position(self.core.rng.below(4) as usize);
+                if self.core.rng.chance(500) {
                     self.misuse_advance((consumed, false), (foreign, true))
                 } else {
                     self.misuse_advance((foreign, true), (examined, false))
                 }
             }
-            3 => match self.stale.get(self.rng.below(self.stale.len() as u64 + 1) as usize).copied() {
+            3 => match self.stale.get(self.core.rng.below(self.stale.len() as u64 + 1) as usize).copied() {
                 Some(p) => self.misuse_advance((p, false), (examined.max_by_offset(p), false)),
                 None => Ok(()),
             },
@@ -748,18 +647,18 @@ impl Sim {
     }
 
     fn reader_complete(&mut self) -> Check {
-        let error = !self.draining && self.rng.chance(self.cfg.complete_with_error);
-        let drop = self.rng.chance(self.cfg.drop_instead) && !error;
+        let error = !self.core.draining && self.core.rng.chance(self.cfg.complete_with_error);
+        let drop = self.core.rng.chance(self.cfg.drop_instead) && !error;
         if self.ws == WriterState::WaitingFlush {
-            self.coverage.hit(Mark::CompletionWhileWaiting);
+            self.core.coverage.hit(Mark::CompletionWhileWaiting);
         }
         if drop {
-            self.ev("drop-reader", 0, 0);
+            self.core.ev("drop-reader", 0, 0);
             self.reader = None;
             self.model_apply(&Op::DropReader);
             self.rs = ReaderState::Gone;
         } else {
-            self.ev("complete-reader", u64::from(error), 0);
+            self.core.ev("complete-reader", u64::from(error), 0);
             if let Some(r) = self.reader.as_mut() {
                 r.complete(error.then(|| completion_error(false)));
             }
@@ -788,20 +687,8 @@ impl Sim {
         let op = if wait { Op::PollRead { min } } else { Op::TryRead };
         let expected = self.model_apply(&op);
         let buffered_before = self.model.buffered();
-        let waker = self.wakers[READER].clone();
-        let cx = &mut Context::from_waker(&waker);
-        let actual = if !wait {
-            match reader.try_read() {
-                Ok(Some(r)) => Poll::Ready(Ok(r)),
-                Ok(None) => Poll::Pending,
-                Err(e) => Poll::Ready(Err(e)),
-            }
-        } else if min == 0 {
-            reader.poll_read(cx)
-        } else {
-            reader.poll_read_at_least(cx, min)
-        };
-        let step = self.step;
+        let actual = sched::poll_read(reader, &self.core.wakers[READER], min, wait);
+        let step = self.core.step;
         let mismatch = |expected: &Outcome, actual: String| {
             fail(
                 step,
@@ -811,24 +698,24 @@ impl Sim {
         };
         match (&expected, actual) {
             (Outcome::ReadPending, Poll::Pending) => {
-                self.ev("read-pending", min as u64, u64::from(wait));
+                self.core.ev("read-pending", min as u64, u64::from(wait));
                 if !wait {
-                    self.coverage.hit(Mark::TryReadNone);
+                    self.core.coverage.hit(Mark::TryReadNone);
                 } else {
                     if buffered_before > 0 && min == 0 {
-                        self.coverage.hit(Mark::ExaminedAtEndWait);
+                        self.core.coverage.hit(Mark::ExaminedAtEndWait);
                     }
                     self.rs = ReaderState::WaitingRead { min };
                 }
                 Ok(false)
             }
             (Outcome::Err(e), Poll::Ready(Err(a))) if same_error(e, &a) => {
-                self.ev("read-error", 0, 0);
+                self.core.ev("read-error", 0, 0);
                 if matches!(a, PipeError::WriterFailed(_)) {
-                    self.coverage.hit(Mark::ReadWriterFailed);
+                    self.core.coverage.hit(Mark::ReadWriterFailed);
                     // The reader gives up on a failed writer.
                     self.rs = ReaderState::Active;
-                    return Ok(self.draining || self.rng.chance(300));
+                    return Ok(self.core.draining || self.core.rng.chance(300));
                 }
                 self.rs = ReaderState::Active;
                 Ok(false)
@@ -856,43 +743,30 @@ impl Sim {
                 if self.stale.len() > 8 {
                     self.stale.drain(..2);
                 }
-                self.ev("read", buffer.len() as u64, u64::from(completed) * 2 + u64::from(canceled));
+                self.core.ev("read", buffer.len() as u64, u64::from(completed) * 2 + u64::from(canceled));
                 if chunks >= 3 {
-                    self.coverage.hit(Mark::ReadSpans3Segments);
+                    self.core.coverage.hit(Mark::ReadSpans3Segments);
                 }
                 if canceled && was_waiting {
-                    self.coverage.hit(Mark::ReadWokenByCancel);
+                    self.core.coverage.hit(Mark::ReadWokenByCancel);
                 }
                 if canceled && !was_waiting {
-                    self.coverage.hit(Mark::StickyReadCancel);
+                    self.core.coverage.hit(Mark::StickyReadCancel);
                 }
                 if completed && was_waiting {
-                    self.coverage.hit(Mark::ReadWokenByCompletion);
+                    self.core.coverage.hit(Mark::ReadWokenByCompletion);
                 }
                 if min > 0 && was_waiting && !canceled && !completed {
-                    self.coverage.hit(Mark::ReadAtLeastSatisfied);
+                    self.core.coverage.hit(Mark::ReadAtLeastSatisfied);
                 }
                 let completed_empty = completed && model.bytes.is_empty();
                 if completed_empty {
-                    self.coverage.hit(Mark::ReadCompletedEmpty);
+                    self.core.coverage.hit(Mark::ReadCompletedEmpty);
                 }
                 self.rs = ReaderState::Holding { consumed, examined, completed_empty };
                 Ok(false)
             }
-            (_, actual) => {
-                let actual = match actual {
-                    Poll::Pending => "Pending".to_string(),
-                    Poll::Ready(Ok(r)) => format!(
-                        "Read {{ start: {}, len: {}, completed: {}, canceled: {} }}",
-                        r.buffer().start().offset(),
-                        r.buffer().len(),
-                        r.is_completed(),
-                        r.is_canceled()
-                    ),
-                    Poll::Ready(Err(e)) => format!("Err({e:?})"),
-                };
-                mismatch(&expected, actual)
-            }
+            (_, actual) => mismatch(&expected, sched::describe_read(actual)),
         }
     }
 
@@ -900,8 +774,8 @@ impl Sim {
     /// random range of the buffer against the model's bytes (S2, S3).
     fn check_slices(&mut self, buffer: &Sequence<'_>, bytes: &[u8]) -> Check {
         let len = buffer.len();
-        let a = self.rng.range(0, len);
-        let b = self.rng.range(a, len);
+        let a = self.core.rng.range(0, len);
+        let b = self.core.rng.range(a, len);
         let want = bytes.get(a..b).unwrap_or(&[]);
         let by_offsets = buffer.slice(a, b).map(|s| s.to_vec());
         let by_positions = buffer
@@ -912,7 +786,7 @@ impl Sim {
             match got {
                 Ok(got) if got == want => {}
                 other => {
-                    return self.err(
+                    return self.core.err(
                         "mismatch",
                         format!(
                             "{how}({a}, {b}) of a {len}-byte buffer: {:?}, model {:?}",
@@ -931,23 +805,23 @@ impl Sim {
         let len = buffer.len();
         let start = buffer.start().offset();
         let previous = usize::try_from(self.model.examined().saturating_sub(start)).unwrap_or(len).min(len);
-        let style = if self.draining { 0 } else { self.rng.weighted(&self.cfg.consume_weights) };
+        let style = if self.core.draining { 0 } else { self.core.rng.weighted(&self.cfg.consume_weights) };
         let (k, e) = match style {
             0 => (len, len),
-            1 => (self.rng.range(0, len), len),
+            1 => (self.core.rng.range(0, len), len),
             2 => {
-                let k = self.rng.range(0, len);
-                (k, self.rng.range(k.max(previous), len))
+                let k = self.core.rng.range(0, len);
+                (k, self.core.rng.range(k.max(previous), len))
             }
             3 => {
                 // Parse up to a delimiter: a byte picked from the buffer.
-                let at = self.rng.range(0, len.saturating_sub(1));
+                let at = self.core.rng.range(0, len.saturating_sub(1));
                 let delimiter = buffer.slice_from(at).map(|s| s.first().first().copied()).ok().flatten();
                 match delimiter.and_then(|d| buffer.position_of(d)) {
                     Some(p) => {
-                        self.coverage.hit(Mark::DelimiterFound);
+                        self.core.coverage.hit(Mark::DelimiterFound);
                         let k = buffer.offset_of(p).map_err(|e| Failure {
-                            step: self.step,
+                            step: self.core.step,
                             kind: "mismatch",
                             message: format!("offset_of(position_of) failed: {e}"),
                         })? + 1;
@@ -960,97 +834,18 @@ impl Sim {
         };
         let position = |offset: usize| {
             buffer.get_position(offset).map_err(|e| Failure {
-                step: self.step,
+                step: self.core.step,
                 kind: "mismatch",
                 message: format!("get_position({offset}) of a {len}-byte buffer failed: {e}"),
             })
         };
         if k == 0 && e == len && len > 0 {
-            self.coverage.hit(Mark::ExaminedAllConsumedNothing);
+            self.core.coverage.hit(Mark::ExaminedAllConsumedNothing);
         }
         Ok((position(k)?, position(e)?))
     }
 
     // ------------------------------------------------------------ checks
-
-    /// Compares the pipe's counters with the model (O/W/R rules, M1, M2).
-    fn check_state(&mut self) -> Check {
-        let stats = match (&self.reader, &self.writer) {
-            (Some(r), _) => r.stats(),
-            (None, Some(w)) => w.stats(),
-            (None, None) => return Ok(()),
-        };
-        let m = &self.model;
-        let model = (m.flushed_end(), m.consumed(), m.examined(), m.writer_paused());
-        let real = (stats.flushed_end, stats.consumed, stats.examined, stats.writer_paused);
-        if model != real {
-            return self.err(
-                "mismatch",
-                format!("state (flushed_end, consumed, examined, paused): model {model:?}, pipe {real:?}"),
-            );
-        }
-        if (m.writer_completed(), m.reader_completed()) != (stats.writer_completed, stats.reader_completed) {
-            return self.err("mismatch", format!("completion flags: pipe {stats:?}"));
-        }
-        if !m.m2_holds() {
-            return self
-                .err("m2", format!("M2: {} unexamined bytes exceed the bound {:?}", m.unexamined(), m.m2_bound()));
-        }
-        if m.unexamined() > self.cfg.pause as u64 && self.cfg.pause > 0 {
-            self.coverage.hit(Mark::AbovePause);
-        }
-        // M1: with everything consumed, at most the writer's segment stays.
-        if !m.read_outstanding() && m.buffered() == 0 && m.unflushed() == 0 && !m.reader_completed() {
-            let allowed = usize::from(!m.writer_completed());
-            if stats.segments_rented > allowed {
-                return self.err(
-                    "m1",
-                    format!(
-                        "M1: {} segments rented with every byte consumed (allowed {allowed})",
-                        stats.segments_rented
-                    ),
-                );
-            }
-        }
-        Ok(())
-    }
-
-    /// A task that waits although the model says its event has happened,
-    /// with no wake on the way, lost a wakeup (C2).
-    fn check_liveness(&mut self) -> Check {
-        let pending = |sim: &Self, task: usize| sim.woken[task] || sim.in_flight.iter().any(|&(t, _)| t == task);
-        if self.ws == WriterState::WaitingFlush && !pending(self, WRITER) && self.model.flush_would_resolve() {
-            return self
-                .err("lost-wakeup", format!("the writer waits on a flush that can resolve; {}", self.describe()));
-        }
-        if let ReaderState::WaitingRead { min } = self.rs {
-            if !pending(self, READER) && self.model.read_would_resolve(min) {
-                return self
-                    .err("lost-wakeup", format!("the reader waits on a read that can resolve; {}", self.describe()));
-            }
-        }
-        Ok(())
-    }
-
-    /// End of run: both halves gone, every segment back (M3).
-    fn finish(&mut self) -> Check {
-        self.handles = None;
-        let counts = self.pool_counts.lock().map(|c| *c).unwrap_or_default();
-        if counts.returns != counts.rents + counts.shorts {
-            return self.err(
-                "m3",
-                format!("M3: {} segments rented, {} short, {} given back", counts.rents, counts.shorts, counts.returns),
-            );
-        }
-        if counts.dry > 0 {
-            self.coverage.hit(Mark::PoolRanDry);
-        }
-        if counts.shorts > 0 {
-            self.coverage.hit(Mark::PoolShortSegment);
-        }
-        self.ev("end", counts.rents, counts.returns);
-        Ok(())
-    }
 }
 
 trait MaxByOffset {

@@ -17,18 +17,17 @@
 use std::fmt::Write as _;
 use std::future::Future;
 use std::sync::{Arc, Mutex};
-use std::task::{Context, Poll, Waker};
+use std::task::{Context, Poll};
 
-use pipe_core::model::{completion_error, pattern_byte, same_error, Event, FlushOutcome, Model, Op, Outcome};
+use pipe_core::model::{completion_error, pattern_byte, same_error, FlushOutcome, Model, Op, Outcome};
 use pipe_core::{pipe, CancelHandle, PipeError, PipeOptions, PipeReader, PipeWriter, Position};
 
 use crate::config::{Config, PipeConfig, Scenario};
-use crate::coverage::{Coverage, Mark};
+use crate::coverage::Mark;
 use crate::pool::{PoolCounts, TestPool};
 use crate::rng::Rng;
-use crate::run::{Failure, RunReport, TaskWaker, DRAIN_LIMIT};
-
-type Check = Result<(), Failure>;
+use crate::run::{Failure, RunReport};
+use crate::sched::{self, drive, Check, Core, Tasks};
 
 struct Pipe {
     cfg: PipeConfig,
@@ -112,19 +111,9 @@ enum FlushRes {
 
 struct Topo {
     cfg: Config,
-    rng: Rng,
+    core: Core,
     pipes: Vec<Pipe>,
     tasks: Vec<Task>,
-    wakers: Vec<Waker>,
-    inbox: Arc<Mutex<Vec<usize>>>,
-    in_flight: Vec<(usize, u32)>,
-    woken: Vec<bool>,
-    step: usize,
-    ops: usize,
-    hash: u64,
-    trace: Option<String>,
-    coverage: Coverage,
-    draining: bool,
     /// A completion with an error or before the end of the stream happened:
     /// the sinks may get a prefix only.
     cut: bool,
@@ -133,7 +122,6 @@ struct Topo {
 /// Runs a tee or fan-in scenario; `rng` has drawn `cfg` already.
 pub(crate) fn run(cfg: Config, mut rng: Rng, trace: bool) -> RunReport {
     let pipe_cfgs = cfg.draw_pipes(&mut rng);
-    let inbox = Arc::new(Mutex::new(Vec::new()));
     let mut trace = trace.then(String::new);
     if let Some(t) = trace.as_mut() {
         let _ = writeln!(t, "config: {cfg}");
@@ -192,41 +180,12 @@ pub(crate) fn run(cfg: Config, mut rng: Rng, trace: bool) -> RunReport {
     } else {
         vec![Task::Source { pipe: 0, state: SourceState::Active }, relay(vec![0], vec![1, 2]), sink(1), sink(2)]
     };
-    let wakers = (0..tasks.len()).map(|task| Waker::from(Arc::new(TaskWaker { task, inbox: inbox.clone() }))).collect();
-    let mut topo = Topo {
-        woken: vec![false; tasks.len()],
-        cfg,
-        rng,
-        pipes,
-        tasks,
-        wakers,
-        inbox,
-        in_flight: Vec::new(),
-        step: 0,
-        ops: 0,
-        hash: 0xcbf2_9ce4_8422_2325,
-        trace,
-        coverage: Coverage::default(),
-        draining: false,
-        cut: false,
-    };
+    let mut topo = Topo { core: Core::new(&cfg, rng, tasks.len(), trace), cfg, pipes, tasks, cut: false };
     if failure.is_none() {
-        failure = topo.run().err();
+        failure = drive(&mut topo).err();
     }
-    if let (Some(f), Some(t)) = (&failure, topo.trace.as_mut()) {
-        let _ = writeln!(t, "FAILED at step {}: {}: {}", f.step, f.kind, f.message);
-    }
-    RunReport {
-        hash: topo.hash,
-        steps: topo.step,
-        ops: topo.ops,
-        bytes: topo.pipes.iter().map(|p| p.model.flushed_end() + p.model.unflushed()).sum(),
-        failure,
-        coverage: topo.coverage,
-        tape: topo.rng.into_tape(),
-        trace: topo.trace,
-        config: topo.cfg,
-    }
+    let bytes = topo.pipes.iter().map(|p| p.model.flushed_end() + p.model.unflushed()).sum();
+    topo.core.report(topo.cfg, failure, bytes)
 }
 
 fn flush_res(expected: &Outcome, actual: &Poll<Result<pipe_core::FlushResult, PipeError>>) -> Option<FlushRes> {
@@ -242,57 +201,172 @@ fn flush_res(expected: &Outcome, actual: &Poll<Result<pipe_core::FlushResult, Pi
     }
 }
 
-impl Topo {
-    fn ev(&mut self, what: &str, a: u64, b: u64) {
-        for byte in what.bytes().chain(a.to_le_bytes()).chain(b.to_le_bytes()) {
-            self.hash ^= u64::from(byte);
-            self.hash = self.hash.wrapping_mul(0x0100_0000_01b3);
+impl Tasks for Topo {
+    fn core(&mut self) -> &mut Core {
+        &mut self.core
+    }
+
+    fn count(&self) -> usize {
+        self.tasks.len()
+    }
+
+    fn all_gone(&self) -> bool {
+        (0..self.tasks.len()).all(|t| self.gone(t))
+    }
+
+    fn runnable(&self, task: usize) -> bool {
+        let waiting = match &self.tasks[task] {
+            Task::Source { state, .. } => *state == SourceState::WaitingFlush,
+            Task::Sink { state, .. } => matches!(state, SinkState::WaitingRead { .. }),
+            Task::Relay(r) => matches!(r.state, RelayState::WaitingRead { .. } | RelayState::Flushing { .. }),
+        };
+        !self.gone(task) && (!waiting || self.core.woken[task])
+    }
+
+    fn chaos(&mut self) -> Check {
+        if self.core.rng.chance(self.cfg.spurious_wake) {
+            let task = self.core.rng.below(self.tasks.len() as u64) as usize;
+            self.core.ev("spurious-wake", task as u64, 0);
+            self.core.coverage.hit(Mark::SpuriousWake);
+            self.core.woken[task] = true;
         }
-        if let Some(t) = self.trace.as_mut() {
-            let _ = writeln!(t, "{:>6} {what} {a} {b}", self.step);
+        if self.core.rng.chance(self.cfg.cancel_read) {
+            let p = self.core.rng.below(self.pipes.len() as u64) as usize;
+            self.pipes[p].handles.0.cancel_pending_read();
+            self.core.ev("cancel-read(handle)", p as u64, 0);
+            self.apply(p, &Op::CancelPendingRead);
+        }
+        if self.core.rng.chance(self.cfg.cancel_flush) {
+            let p = self.core.rng.below(self.pipes.len() as u64) as usize;
+            self.pipes[p].handles.1.cancel_pending_flush();
+            self.core.ev("cancel-flush(handle)", p as u64, 0);
+            self.apply(p, &Op::CancelPendingFlush);
+        }
+        Ok(())
+    }
+
+    fn task_step(&mut self, task: usize) -> Check {
+        match &self.tasks[task] {
+            Task::Source { pipe, state } => {
+                let (p, s) = (*pipe, *state);
+                self.source_step(task, p, s)
+            }
+            Task::Sink { pipe, state, .. } => {
+                let (p, s) = (*pipe, *state);
+                self.sink_step(task, p, s)
+            }
+            Task::Relay(_) => self.relay_step(task),
         }
     }
 
-    fn err<T>(&self, kind: &'static str, message: String) -> Result<T, Failure> {
-        Err(Failure { step: self.step, kind, message })
+    fn check_state(&mut self) -> Check {
+        for p in 0..self.pipes.len() {
+            self.check_pipe(p)?;
+        }
+        Ok(())
     }
 
-    fn fan_in(&self) -> bool {
-        self.cfg.scenario == Scenario::FanIn
-    }
-
-    fn run(&mut self) -> Check {
-        let total = self.cfg.steps + DRAIN_LIMIT;
-        while self.step < total {
-            self.draining = self.step >= self.cfg.steps;
-            if (0..self.tasks.len()).all(|t| self.gone(t)) {
-                return self.finish();
+    /// C2 for every task: a waiting task with no wake on its way whose
+    /// pipe's model says the awaited event happened lost a wakeup.
+    fn check_liveness(&mut self) -> Check {
+        for task in 0..self.tasks.len() {
+            if self.core.wake_pending(task) {
+                continue;
             }
-            self.pump_wakes();
-            if !self.draining {
-                self.chaos();
-                self.intake_wakes();
-            }
-            let runnable: Vec<usize> = (0..self.tasks.len()).filter(|&t| self.runnable(t)).collect();
-            if runnable.is_empty() {
-                if self.in_flight.is_empty() {
-                    self.check_liveness()?;
-                    return self
-                        .err("deadlock", format!("no task runnable and no wake in flight; {}", self.describe()));
+            let lost = match &self.tasks[task] {
+                Task::Source { pipe, state: SourceState::WaitingFlush } => {
+                    self.pipes[*pipe].model.flush_would_resolve()
                 }
-            } else {
-                let task = runnable[self.rng.below(runnable.len() as u64) as usize];
-                self.woken[task] = false;
-                self.task_step(task)?;
+                Task::Sink { pipe, state: SinkState::WaitingRead { min }, .. } => {
+                    self.pipes[*pipe].model.read_would_resolve(*min)
+                }
+                Task::Relay(r) => match r.state {
+                    RelayState::WaitingRead { min } => self.pipes[r.srcs[r.cur]].model.read_would_resolve(min),
+                    RelayState::Flushing { pending } => r
+                        .dests
+                        .iter()
+                        .enumerate()
+                        .any(|(i, &p)| pending[i] && self.pipes[p].model.flush_would_resolve()),
+                    _ => false,
+                },
+                _ => false,
+            };
+            if lost {
+                return self.core.err(
+                    "lost-wakeup",
+                    format!("task {task} waits for an event its pipe's model says happened; {}", self.describe()),
+                );
             }
-            self.intake_wakes();
-            for p in 0..self.pipes.len() {
-                self.check_pipe(p)?;
-            }
-            self.check_liveness()?;
-            self.step += 1;
         }
-        self.err("stuck", format!("the drain phase did not finish in {DRAIN_LIMIT} steps; {}", self.describe()))
+        Ok(())
+    }
+
+    /// End of run: every half gone, every segment back (M3), and the sinks
+    /// got the sources' streams (end to end).
+    fn finish(&mut self) -> Check {
+        for p in 0..self.pipes.len() {
+            self.core.check_pool(&self.pipes[p].pool, &format!("pipe {p}: "))?;
+        }
+        let mut whole = !self.cut;
+        if self.fan_in() {
+            let (runs, received) = match (&self.tasks[2], &self.tasks[3]) {
+                (Task::Relay(r), Task::Sink { received, .. }) => (r.record.clone(), received.clone()),
+                _ => return Ok(()),
+            };
+            // The output's reader got exactly the relay's interleaving, and
+            // splitting it by source gives each source's stream, every byte once.
+            let output = &self.pipes[2].log;
+            if !output.starts_with(&received) {
+                return self.core.err("end-to-end", "fan-in: the reader's bytes are not the relay's output".into());
+            }
+            let mut split = [Vec::new(), Vec::new()];
+            let mut at = 0;
+            for (src, len) in runs {
+                split[src].extend_from_slice(output.get(at..at + len).unwrap_or(&[]));
+                at += len;
+            }
+            for (s, bytes) in split.iter().enumerate() {
+                if !self.pipes[s].log.starts_with(bytes) {
+                    return self
+                        .core
+                        .err("end-to-end", format!("fan-in: the relay's record of source {s} is not its stream"));
+                }
+                whole &= bytes.len() == self.pipes[s].log.len();
+            }
+            whole &= at == output.len() && received.len() == output.len();
+            if whole {
+                self.core.coverage.hit(Mark::FanInEndToEnd);
+            }
+        } else {
+            for t in [2, 3] {
+                let Task::Sink { received, pipe, .. } = &self.tasks[t] else {
+                    continue;
+                };
+                if !self.pipes[0].log.starts_with(received) {
+                    return self
+                        .core
+                        .err("end-to-end", format!("tee: the reader of pipe {pipe} got bytes the source never wrote"));
+                }
+                if !self.cut && received.len() != self.pipes[0].log.len() {
+                    return self.core.err(
+                        "end-to-end",
+                        format!(
+                            "tee: the reader of pipe {pipe} got {} of the source's {} bytes",
+                            received.len(),
+                            self.pipes[0].log.len()
+                        ),
+                    );
+                }
+            }
+            if !self.cut {
+                self.core.coverage.hit(Mark::TeeEndToEnd);
+            }
+        }
+        if !self.cut && self.fan_in() && !whole {
+            return self.core.err("end-to-end", "fan-in: a byte of a source never reached the reader".into());
+        }
+        self.core.ev("end", self.pipes.len() as u64, 0);
+        Ok(())
     }
 
     fn describe(&self) -> String {
@@ -320,7 +394,9 @@ impl Topo {
         }
         s
     }
+}
 
+impl Topo {
     fn gone(&self, task: usize) -> bool {
         match &self.tasks[task] {
             Task::Source { state, .. } => *state == SourceState::Gone,
@@ -329,89 +405,18 @@ impl Topo {
         }
     }
 
-    fn runnable(&self, task: usize) -> bool {
-        let waiting = match &self.tasks[task] {
-            Task::Source { state, .. } => *state == SourceState::WaitingFlush,
-            Task::Sink { state, .. } => matches!(state, SinkState::WaitingRead { .. }),
-            Task::Relay(r) => matches!(r.state, RelayState::WaitingRead { .. } | RelayState::Flushing { .. }),
-        };
-        !self.gone(task) && (!waiting || self.woken[task])
+    fn check_pipe(&mut self, p: usize) -> Check {
+        let pipe = &self.pipes[p];
+        let stats = sched::stats(pipe.reader.as_ref(), pipe.writer.as_ref());
+        self.core.check_counters(&pipe.model, stats, pipe.cfg.pause, &format!("pipe {p}: "), false)
     }
 
-    fn pump_wakes(&mut self) {
-        self.intake_wakes();
-        let mut i = 0;
-        while i < self.in_flight.len() {
-            if self.in_flight[i].1 == 0 {
-                let (task, _) = self.in_flight.remove(i);
-                self.woken[task] = true;
-            } else {
-                self.in_flight[i].1 -= 1;
-                i += 1;
-            }
-        }
-    }
-
-    fn intake_wakes(&mut self) {
-        let new: Vec<usize> = self.inbox.lock().map(|mut i| std::mem::take(&mut *i)).unwrap_or_default();
-        for task in new {
-            self.ev("wake", task as u64, 0);
-            let faults = !self.draining;
-            let delay = if faults && self.rng.chance(self.cfg.delay_wake) {
-                self.coverage.hit(Mark::DelayedWake);
-                1 + self.rng.below(6) as u32
-            } else {
-                0
-            };
-            self.in_flight.push((task, delay));
-            if faults && self.rng.chance(self.cfg.duplicate_wake) {
-                self.coverage.hit(Mark::DuplicatedWake);
-                let again = self.rng.below(4) as u32;
-                self.in_flight.push((task, again));
-            }
-        }
-    }
-
-    fn chaos(&mut self) {
-        if self.rng.chance(self.cfg.spurious_wake) {
-            let task = self.rng.below(self.tasks.len() as u64) as usize;
-            self.ev("spurious-wake", task as u64, 0);
-            self.coverage.hit(Mark::SpuriousWake);
-            self.woken[task] = true;
-        }
-        if self.rng.chance(self.cfg.cancel_read) {
-            let p = self.rng.below(self.pipes.len() as u64) as usize;
-            self.pipes[p].handles.0.cancel_pending_read();
-            self.ev("cancel-read(handle)", p as u64, 0);
-            self.apply(p, &Op::CancelPendingRead);
-        }
-        if self.rng.chance(self.cfg.cancel_flush) {
-            let p = self.rng.below(self.pipes.len() as u64) as usize;
-            self.pipes[p].handles.1.cancel_pending_flush();
-            self.ev("cancel-flush(handle)", p as u64, 0);
-            self.apply(p, &Op::CancelPendingFlush);
-        }
+    fn fan_in(&self) -> bool {
+        self.cfg.scenario == Scenario::FanIn
     }
 
     fn apply(&mut self, p: usize, op: &Op) -> Outcome {
-        self.ops += 1;
-        let model = &mut self.pipes[p].model;
-        let outcome = model.apply(op);
-        for event in model.take_events() {
-            match event {
-                Event::Paused { exact } => {
-                    self.coverage.hit(Mark::WriterPaused);
-                    if exact {
-                        self.coverage.hit(Mark::PausedAtExactThreshold);
-                    }
-                }
-                Event::ResumedByAdvance => self.coverage.hit(Mark::ResumedByAdvance),
-                Event::ResumedByReadAtLeast => self.coverage.hit(Mark::ResumedByReadAtLeast),
-                Event::ResumedByReaderCompletion => self.coverage.hit(Mark::ResumedByReaderCompletion),
-                Event::ReaderWoken => {}
-            }
-        }
-        outcome
+        self.core.apply(&mut self.pipes[p].model, op)
     }
 
     // ------------------------------------------------------------ pipe calls
@@ -421,7 +426,7 @@ impl Topo {
         let mut done = 0;
         while done < data.len() {
             let left = data.len() - done;
-            let hint = if self.rng.chance(300) { self.rng.range(0, left) } else { left };
+            let hint = if self.core.rng.chance(300) { self.core.rng.range(0, left) } else { left };
             let expected = self.apply(p, &Op::GetMemory { hint });
             let Some(w) = self.pipes[p].writer.as_mut() else {
                 return Ok(());
@@ -437,14 +442,17 @@ impl Topo {
                 (expected, actual) => {
                     let actual = actual.map(|m| m.len());
                     return self
+                        .core
                         .err("mismatch", format!("pipe {p}: get_memory({hint}): model {expected:?}, pipe {actual:?}"));
                 }
             };
             let expected = self.apply(p, &Op::Advance { n });
             let actual = self.pipes[p].writer.as_mut().map_or(Ok(()), |w| w.advance(n));
-            self.ev("advance", p as u64, n as u64);
+            self.core.ev("advance", p as u64, n as u64);
             if !matches!((&expected, &actual), (Outcome::Done | Outcome::Unknown, Ok(()))) {
-                return self.err("mismatch", format!("pipe {p}: advance({n}): model {expected:?}, pipe {actual:?}"));
+                return self
+                    .core
+                    .err("mismatch", format!("pipe {p}: advance({n}): model {expected:?}, pipe {actual:?}"));
             }
             self.pipes[p].log.extend_from_slice(&data[done..done + n]);
             done += n;
@@ -452,7 +460,7 @@ impl Topo {
         let pipe = &self.pipes[p];
         let unflushed = pipe.writer.as_ref().map_or(0, |w| w.unflushed_bytes()) as u64;
         if unflushed != pipe.model.unflushed() {
-            return self.err(
+            return self.core.err(
                 "mismatch",
                 format!("pipe {p}: W3: unflushed_bytes {unflushed}, model {}", pipe.model.unflushed()),
             );
@@ -468,13 +476,13 @@ impl Topo {
         };
         let actual = {
             let mut future = w.write(data);
-            std::pin::Pin::new(&mut future).poll(&mut Context::from_waker(&self.wakers[task]))
+            std::pin::Pin::new(&mut future).poll(&mut Context::from_waker(&self.core.wakers[task]))
         };
         self.pipes[p].log.extend_from_slice(data);
-        self.ev("write", p as u64, data.len() as u64);
+        self.core.ev("write", p as u64, data.len() as u64);
         match flush_res(&expected, &actual) {
             Some(r) => Ok(r),
-            None => self.err("mismatch", format!("pipe {p}: write: model {expected:?}, pipe {actual:?}")),
+            None => self.core.err("mismatch", format!("pipe {p}: write: model {expected:?}, pipe {actual:?}")),
         }
     }
 
@@ -483,11 +491,11 @@ impl Topo {
         let Some(w) = self.pipes[p].writer.as_mut() else {
             return Ok(FlushRes::Failed);
         };
-        let actual = w.poll_flush(&mut Context::from_waker(&self.wakers[task]));
-        self.ev("poll-flush", p as u64, u64::from(actual.is_ready()));
+        let actual = w.poll_flush(&mut Context::from_waker(&self.core.wakers[task]));
+        self.core.ev("poll-flush", p as u64, u64::from(actual.is_ready()));
         match flush_res(&expected, &actual) {
             Some(r) => Ok(r),
-            None => self.err("mismatch", format!("pipe {p}: poll_flush: model {expected:?}, pipe {actual:?}")),
+            None => self.core.err("mismatch", format!("pipe {p}: poll_flush: model {expected:?}, pipe {actual:?}")),
         }
     }
 
@@ -495,11 +503,11 @@ impl Topo {
     /// `error`) or with `complete`, then dropped too when `drop`.
     fn complete_writer(&mut self, p: usize, error: bool, drop: bool) {
         if drop && !error {
-            self.ev("drop-writer", p as u64, 0);
+            self.core.ev("drop-writer", p as u64, 0);
             self.pipes[p].writer = None;
             self.apply(p, &Op::DropWriter);
         } else {
-            self.ev("complete-writer", p as u64, u64::from(error));
+            self.core.ev("complete-writer", p as u64, u64::from(error));
             if let Some(w) = self.pipes[p].writer.as_mut() {
                 w.complete(error.then(|| completion_error(true)));
             }
@@ -509,7 +517,7 @@ impl Topo {
             }
         }
         if error {
-            self.coverage.hit(Mark::WriterFailed);
+            self.core.coverage.hit(Mark::WriterFailed);
         }
     }
 
@@ -517,11 +525,11 @@ impl Topo {
     /// `error`) or with `complete`, then dropped too when `drop`.
     fn complete_reader(&mut self, p: usize, error: bool, drop: bool) {
         if drop && !error {
-            self.ev("drop-reader", p as u64, 0);
+            self.core.ev("drop-reader", p as u64, 0);
             self.pipes[p].reader = None;
             self.apply(p, &Op::DropReader);
         } else {
-            self.ev("complete-reader", p as u64, u64::from(error));
+            self.core.ev("complete-reader", p as u64, u64::from(error));
             if let Some(r) = self.pipes[p].reader.as_mut() {
                 r.complete(error.then(|| completion_error(false)));
             }
@@ -563,19 +571,8 @@ impl Topo {
         expected: Outcome,
         choose: impl FnOnce(&mut Rng, usize, usize) -> (usize, usize),
     ) -> Result<ReadRes, Failure> {
-        let cx = &mut Context::from_waker(&self.wakers[task]);
-        let actual = if !wait {
-            match reader.try_read() {
-                Ok(Some(r)) => Poll::Ready(Ok(r)),
-                Ok(None) => Poll::Pending,
-                Err(e) => Poll::Ready(Err(e)),
-            }
-        } else if min == 0 {
-            reader.poll_read(cx)
-        } else {
-            reader.poll_read_at_least(cx, min)
-        };
-        let step = self.step;
+        let actual = sched::poll_read(reader, &self.core.wakers[task], min, wait);
+        let step = self.core.step;
         let mismatch = |actual: String| {
             Err(Failure {
                 step,
@@ -587,11 +584,11 @@ impl Topo {
         };
         match (&expected, actual) {
             (Outcome::ReadPending, Poll::Pending) => {
-                self.ev("read-pending", p as u64, min as u64);
+                self.core.ev("read-pending", p as u64, min as u64);
                 Ok(ReadRes::Pending)
             }
             (Outcome::Err(e), Poll::Ready(Err(a))) if same_error(e, &a) => {
-                self.ev("read-error", p as u64, 0);
+                self.core.ev("read-error", p as u64, 0);
                 Ok(ReadRes::Failed(a))
             }
             (Outcome::Read(model), Poll::Ready(Ok(result))) => {
@@ -617,8 +614,8 @@ impl Topo {
                 }
                 let len = bytes.len();
                 // `slice` and `slice_positions` of a random range (S2, S3).
-                let a = self.rng.range(0, len);
-                let b = self.rng.range(a, len);
+                let a = self.core.rng.range(0, len);
+                let b = self.core.rng.range(a, len);
                 let want = bytes.get(a..b).unwrap_or(&[]);
                 let by_offsets = buffer.slice(a, b).map(|s| s.to_vec());
                 let by_positions = buffer
@@ -627,7 +624,7 @@ impl Topo {
                     .map(|s| s.to_vec());
                 for (how, got) in [("slice", by_offsets), ("slice_positions", by_positions)] {
                     if !matches!(&got, Ok(got) if got == want) {
-                        return self.err(
+                        return self.core.err(
                             "mismatch",
                             format!("pipe {p}: {how}({a}, {b}) of a {len}-byte buffer: {got:?}, expected {want:?}"),
                         );
@@ -635,7 +632,7 @@ impl Topo {
                 }
                 let pipe = &self.pipes[p];
                 let previous = usize::try_from(pipe.model.examined().saturating_sub(start)).unwrap_or(len).min(len);
-                let (k, e) = choose(&mut self.rng, len, previous);
+                let (k, e) = choose(&mut self.core.rng, len, previous);
                 let position = |offset: usize| {
                     buffer.get_position(offset).map_err(|e| Failure {
                         step,
@@ -645,22 +642,12 @@ impl Topo {
                 };
                 let (consumed, examined) = (position(k)?, position(e)?);
                 if buffer.chunks().count() >= 3 {
-                    self.coverage.hit(Mark::ReadSpans3Segments);
+                    self.core.coverage.hit(Mark::ReadSpans3Segments);
                 }
-                self.ev("read", p as u64, len as u64);
+                self.core.ev("read", p as u64, len as u64);
                 Ok(ReadRes::Data { bytes, k, consumed, examined, completed })
             }
-            (_, actual) => mismatch(match actual {
-                Poll::Pending => "Pending".to_string(),
-                Poll::Ready(Ok(r)) => format!(
-                    "Read {{ start: {}, len: {}, completed: {}, canceled: {} }}",
-                    r.buffer().start().offset(),
-                    r.buffer().len(),
-                    r.is_completed(),
-                    r.is_canceled()
-                ),
-                Poll::Ready(Err(e)) => format!("Err({e:?})"),
-            }),
+            (_, actual) => mismatch(sched::describe_read(actual)),
         }
     }
 
@@ -675,28 +662,14 @@ impl Topo {
             },
         );
         let actual = self.pipes[p].reader.as_mut().map_or(Ok(()), |r| r.advance_to(consumed, examined));
-        self.ev("advance-to", p as u64, consumed.offset());
+        self.core.ev("advance-to", p as u64, consumed.offset());
         match (&expected, &actual) {
             (Outcome::Done, Ok(())) => Ok(()),
-            _ => self.err("mismatch", format!("pipe {p}: advance_to: model {expected:?}, pipe {actual:?}")),
+            _ => self.core.err("mismatch", format!("pipe {p}: advance_to: model {expected:?}, pipe {actual:?}")),
         }
     }
 
     // ------------------------------------------------------------ tasks
-
-    fn task_step(&mut self, task: usize) -> Check {
-        match &self.tasks[task] {
-            Task::Source { pipe, state } => {
-                let (p, s) = (*pipe, *state);
-                self.source_step(task, p, s)
-            }
-            Task::Sink { pipe, state, .. } => {
-                let (p, s) = (*pipe, *state);
-                self.sink_step(task, p, s)
-            }
-            Task::Relay(_) => self.relay_step(task),
-        }
-    }
 
     fn set_source(&mut self, task: usize, new: SourceState) {
         if let Some(Task::Source { state, .. }) = self.tasks.get_mut(task) {
@@ -715,8 +688,8 @@ impl Topo {
     }
 
     fn source_complete(&mut self, task: usize, p: usize) -> Check {
-        let error = !self.draining && self.rng.chance(self.cfg.complete_with_error);
-        let drop = self.rng.chance(self.cfg.drop_instead) && !error;
+        let error = !self.core.draining && self.core.rng.chance(self.cfg.complete_with_error);
+        let drop = self.core.rng.chance(self.cfg.drop_instead) && !error;
         self.cut |= error;
         self.complete_writer(p, error, drop);
         self.set_source(task, if drop { SourceState::Gone } else { SourceState::Completed });
@@ -726,17 +699,17 @@ impl Topo {
     fn source_step(&mut self, task: usize, p: usize, state: SourceState) -> Check {
         match state {
             SourceState::Active => {
-                if self.draining {
+                if self.core.draining {
                     return self.source_complete(task, p);
                 }
                 let w = &self.cfg.writer_weights;
-                match self.rng.weighted(&[w[0], w[1], w[2], w[3], w[4]]) {
+                match self.core.rng.weighted(&[w[0], w[1], w[2], w[3], w[4]]) {
                     0 | 2 => {
                         let max = self.pipes[p].cfg.max_write;
-                        let len = self.rng.range(1, max);
+                        let len = self.core.rng.range(1, max);
                         let start = self.pipes[p].model.flushed_end() + self.pipes[p].model.unflushed();
                         let data: Vec<u8> = (start..start + len as u64).map(pattern_byte).collect();
-                        if self.rng.chance(500) {
+                        if self.core.rng.chance(500) {
                             let r = self.write(p, task, &data)?;
                             self.source_flushed(task, p, r)
                         } else {
@@ -748,7 +721,7 @@ impl Topo {
                         self.source_flushed(task, p, r)
                     }
                     3 => {
-                        self.ev("cancel-flush(own)", p as u64, 0);
+                        self.core.ev("cancel-flush(own)", p as u64, 0);
                         if let Some(w) = &self.pipes[p].writer {
                             w.cancel_pending_flush();
                         }
@@ -759,21 +732,21 @@ impl Topo {
                 }
             }
             SourceState::WaitingFlush => {
-                if !self.draining && self.rng.chance(self.cfg.abandon) {
-                    self.ev("abandon-flush", p as u64, 0);
-                    self.coverage.hit(Mark::AbandonedFlush);
+                if !self.core.draining && self.core.rng.chance(self.cfg.abandon) {
+                    self.core.ev("abandon-flush", p as u64, 0);
+                    self.core.coverage.hit(Mark::AbandonedFlush);
                     self.set_source(task, SourceState::Active);
                     return Ok(());
                 }
-                if !self.draining && self.rng.chance(self.cfg.complete_while_waiting) {
-                    self.coverage.hit(Mark::CompletionWhileWaiting);
+                if !self.core.draining && self.core.rng.chance(self.cfg.complete_while_waiting) {
+                    self.core.coverage.hit(Mark::CompletionWhileWaiting);
                     return self.source_complete(task, p);
                 }
                 let r = self.poll_flush(p, task)?;
                 self.source_flushed(task, p, r)
             }
             SourceState::Completed => {
-                self.ev("drop-writer", p as u64, 0);
+                self.core.ev("drop-writer", p as u64, 0);
                 self.pipes[p].writer = None;
                 self.set_source(task, SourceState::Gone);
                 Ok(())
@@ -789,8 +762,8 @@ impl Topo {
     }
 
     fn sink_complete(&mut self, task: usize, p: usize, at_end: bool) -> Check {
-        let error = !at_end && !self.draining && self.rng.chance(self.cfg.complete_with_error);
-        let drop = self.rng.chance(self.cfg.drop_instead) && !error;
+        let error = !at_end && !self.core.draining && self.core.rng.chance(self.cfg.complete_with_error);
+        let drop = self.core.rng.chance(self.cfg.drop_instead) && !error;
         if !at_end {
             self.cut = true;
             if let Some(Task::Sink { early, .. }) = self.tasks.get_mut(task) {
@@ -803,7 +776,7 @@ impl Topo {
     }
 
     fn sink_read(&mut self, task: usize, p: usize, min: usize, wait: bool) -> Check {
-        let style = if self.draining { 0 } else { self.rng.weighted(&self.cfg.consume_weights) };
+        let style = if self.core.draining { 0 } else { self.core.rng.weighted(&self.cfg.consume_weights) };
         let r = self.read(p, task, min, wait, |rng, len, previous| match style {
             0 => (len, len),
             1 => (rng.range(0, len), len),
@@ -818,14 +791,14 @@ impl Topo {
                 if wait {
                     self.set_sink(task, SinkState::WaitingRead { min });
                 } else {
-                    self.coverage.hit(Mark::TryReadNone);
+                    self.core.coverage.hit(Mark::TryReadNone);
                 }
                 Ok(())
             }
             ReadRes::Failed(e) => {
                 if matches!(e, PipeError::WriterFailed(_)) {
-                    self.coverage.hit(Mark::ReadWriterFailed);
-                    self.coverage.hit(Mark::RelayForwardedError);
+                    self.core.coverage.hit(Mark::ReadWriterFailed);
+                    self.core.coverage.hit(Mark::RelayForwardedError);
                     return self.sink_complete(task, p, true);
                 }
                 self.set_sink(task, SinkState::Active);
@@ -845,18 +818,18 @@ impl Topo {
     fn sink_step(&mut self, task: usize, p: usize, state: SinkState) -> Check {
         match state {
             SinkState::Active => {
-                if self.draining {
+                if self.core.draining {
                     return self.sink_read(task, p, 0, true);
                 }
                 let w = &self.cfg.reader_weights;
-                match self.rng.weighted(&[w[0], w[1], w[2], w[3], w[4]]) {
+                match self.core.rng.weighted(&[w[0], w[1], w[2], w[3], w[4]]) {
                     1 => {
-                        let n = self.rng.range(1, self.pipes[p].cfg.pause + 2);
+                        let n = self.core.rng.range(1, self.pipes[p].cfg.pause + 2);
                         self.sink_read(task, p, n, true)
                     }
                     2 => self.sink_read(task, p, 0, false),
                     3 => {
-                        self.ev("cancel-read(own)", p as u64, 0);
+                        self.core.ev("cancel-read(own)", p as u64, 0);
                         if let Some(r) = &self.pipes[p].reader {
                             r.cancel_pending_read();
                         }
@@ -868,14 +841,14 @@ impl Topo {
                 }
             }
             SinkState::WaitingRead { min } => {
-                if !self.draining && self.rng.chance(self.cfg.abandon) {
-                    self.ev("abandon-read", p as u64, 0);
-                    self.coverage.hit(Mark::AbandonedRead);
+                if !self.core.draining && self.core.rng.chance(self.cfg.abandon) {
+                    self.core.ev("abandon-read", p as u64, 0);
+                    self.core.coverage.hit(Mark::AbandonedRead);
                     self.set_sink(task, SinkState::Active);
                     return Ok(());
                 }
-                if !self.draining && self.rng.chance(self.cfg.complete_while_waiting) {
-                    self.coverage.hit(Mark::CompletionWhileWaiting);
+                if !self.core.draining && self.core.rng.chance(self.cfg.complete_while_waiting) {
+                    self.core.coverage.hit(Mark::CompletionWhileWaiting);
                     return self.sink_complete(task, p, false);
                 }
                 self.sink_read(task, p, min, true)
@@ -889,7 +862,7 @@ impl Topo {
                 Ok(())
             }
             SinkState::Completed => {
-                self.ev("drop-reader", p as u64, 0);
+                self.core.ev("drop-reader", p as u64, 0);
                 self.pipes[p].reader = None;
                 self.set_sink(task, SinkState::Gone);
                 Ok(())
@@ -943,7 +916,11 @@ impl Topo {
             let propagated = r.dest_open.iter().take(r.dests.len()).any(|&o| o);
             self.relay_shutdown(task, false);
             if propagated {
-                self.coverage.hit(if fan_in { Mark::FanInCompletionPropagated } else { Mark::TeeCompletionPropagated });
+                self.core.coverage.hit(if fan_in {
+                    Mark::FanInCompletionPropagated
+                } else {
+                    Mark::TeeCompletionPropagated
+                });
             }
             return Ok(());
         }
@@ -951,12 +928,12 @@ impl Topo {
             r.cur = 1 - r.cur;
         }
         let (cur, src) = (r.cur, r.srcs[r.cur]);
-        let min = if min == 0 && !self.draining && self.rng.chance(150) {
-            self.rng.range(1, self.pipes[src].cfg.pause.max(1))
+        let min = if min == 0 && !self.core.draining && self.core.rng.chance(150) {
+            self.core.rng.range(1, self.pipes[src].cfg.pause.max(1))
         } else {
             min
         };
-        let draining = self.draining;
+        let draining = self.core.draining;
         let result = self.read(src, task, min, true, |rng, len, _| {
             // Examine everything, consume all or part: a relay that keeps a
             // tail for later still moves on.
@@ -969,7 +946,7 @@ impl Topo {
         match result {
             ReadRes::Pending => {
                 if fan_in {
-                    self.coverage.hit(Mark::FanInRelayWaitedForSource);
+                    self.core.coverage.hit(Mark::FanInRelayWaitedForSource);
                 }
                 if let Some(r) = self.relay(task) {
                     r.state = RelayState::WaitingRead { min };
@@ -987,7 +964,7 @@ impl Topo {
                     self.relay_shutdown(task, true);
                     return Ok(());
                 }
-                self.err("mismatch", format!("relay read on pipe {src} failed: {e:?}"))
+                self.core.err("mismatch", format!("relay read on pipe {src} failed: {e:?}"))
             }
             ReadRes::Data { bytes, k, consumed, examined, completed } => {
                 self.advance_to(src, consumed, examined)?;
@@ -1010,7 +987,7 @@ impl Topo {
                 let dests: Vec<(usize, usize)> =
                     r.dests.iter().copied().enumerate().filter(|&(i, _)| r.dest_open[i]).collect();
                 if switched {
-                    self.coverage.hit(Mark::FanInRelaySwitchedSources);
+                    self.core.coverage.hit(Mark::FanInRelaySwitchedSources);
                 }
                 if src_done {
                     self.complete_reader(src, false, true);
@@ -1018,7 +995,7 @@ impl Topo {
                 let mut pending = [false; 2];
                 if !chunk.is_empty() {
                     for (i, p) in dests {
-                        let res = if self.rng.chance(500) {
+                        let res = if self.core.rng.chance(500) {
                             self.write(p, task, chunk)?
                         } else {
                             self.put(p, chunk)?;
@@ -1044,7 +1021,7 @@ impl Topo {
                 if let Some(r) = self.relay(task) {
                     r.dest_open[i] = false;
                     if r.dests.len() == 2 && r.dest_open[1 - i] {
-                        self.coverage.hit(Mark::TeeBranchClosedEarly);
+                        self.core.coverage.hit(Mark::TeeBranchClosedEarly);
                     }
                 }
                 false
@@ -1062,7 +1039,7 @@ impl Topo {
         let waiting = pending.iter().filter(|&&p| p).count();
         r.state = if waiting > 0 { RelayState::Flushing { pending } } else { RelayState::Read };
         if waiting == 1 && r.dests.len() == 2 && r.dest_open.iter().all(|&o| o) {
-            self.coverage.hit(Mark::TeeRelayPausedByOneBranch);
+            self.core.coverage.hit(Mark::TeeRelayPausedByOneBranch);
         }
     }
 
@@ -1082,160 +1059,4 @@ impl Topo {
     }
 
     // ------------------------------------------------------------ checks
-
-    fn check_pipe(&mut self, p: usize) -> Check {
-        let pipe = &self.pipes[p];
-        let stats = match (&pipe.reader, &pipe.writer) {
-            (Some(r), _) => r.stats(),
-            (None, Some(w)) => w.stats(),
-            (None, None) => return Ok(()),
-        };
-        let m = &pipe.model;
-        let model = (m.flushed_end(), m.consumed(), m.examined(), m.writer_paused());
-        let real = (stats.flushed_end, stats.consumed, stats.examined, stats.writer_paused);
-        if model != real {
-            return self.err(
-                "mismatch",
-                format!("pipe {p}: state (flushed_end, consumed, examined, paused): model {model:?}, pipe {real:?}"),
-            );
-        }
-        if (m.writer_completed(), m.reader_completed()) != (stats.writer_completed, stats.reader_completed) {
-            return self.err("mismatch", format!("pipe {p}: completion flags: pipe {stats:?}"));
-        }
-        if !m.m2_holds() {
-            return self.err(
-                "m2",
-                format!("pipe {p}: M2: {} unexamined bytes exceed the bound {:?}", m.unexamined(), m.m2_bound()),
-            );
-        }
-        if m.unexamined() > pipe.cfg.pause as u64 && pipe.cfg.pause > 0 {
-            self.coverage.hit(Mark::AbovePause);
-        }
-        if !m.read_outstanding() && m.buffered() == 0 && m.unflushed() == 0 && !m.reader_completed() {
-            let allowed = usize::from(!m.writer_completed());
-            if stats.segments_rented > allowed {
-                return self.err(
-                    "m1",
-                    format!("pipe {p}: M1: {} segments rented with every byte consumed", stats.segments_rented),
-                );
-            }
-        }
-        Ok(())
-    }
-
-    /// C2 for every task: a waiting task with no wake on its way whose
-    /// pipe's model says the awaited event happened lost a wakeup.
-    fn check_liveness(&mut self) -> Check {
-        for task in 0..self.tasks.len() {
-            if self.woken[task] || self.in_flight.iter().any(|&(t, _)| t == task) {
-                continue;
-            }
-            let lost = match &self.tasks[task] {
-                Task::Source { pipe, state: SourceState::WaitingFlush } => {
-                    self.pipes[*pipe].model.flush_would_resolve()
-                }
-                Task::Sink { pipe, state: SinkState::WaitingRead { min }, .. } => {
-                    self.pipes[*pipe].model.read_would_resolve(*min)
-                }
-                Task::Relay(r) => match r.state {
-                    RelayState::WaitingRead { min } => self.pipes[r.srcs[r.cur]].model.read_would_resolve(min),
-                    RelayState::Flushing { pending } => r
-                        .dests
-                        .iter()
-                        .enumerate()
-                        .any(|(i, &p)| pending[i] && self.pipes[p].model.flush_would_resolve()),
-                    _ => false,
-                },
-                _ => false,
-            };
-            if lost {
-                return self.err(
-                    "lost-wakeup",
-                    format!("task {task} waits for an event its pipe's model says happened; {}", self.describe()),
-                );
-            }
-        }
-        Ok(())
-    }
-
-    /// End of run: every half gone, every segment back (M3), and the sinks
-    /// got the sources' streams (end to end).
-    fn finish(&mut self) -> Check {
-        for p in 0..self.pipes.len() {
-            let counts = self.pipes[p].pool.lock().map(|c| *c).unwrap_or_default();
-            if counts.returns != counts.rents + counts.shorts {
-                return self.err(
-                    "m3",
-                    format!(
-                        "pipe {p}: M3: {} segments rented, {} short, {} given back",
-                        counts.rents, counts.shorts, counts.returns
-                    ),
-                );
-            }
-            if counts.dry > 0 {
-                self.coverage.hit(Mark::PoolRanDry);
-            }
-            if counts.shorts > 0 {
-                self.coverage.hit(Mark::PoolShortSegment);
-            }
-        }
-        let mut whole = !self.cut;
-        if self.fan_in() {
-            let (runs, received) = match (&self.tasks[2], &self.tasks[3]) {
-                (Task::Relay(r), Task::Sink { received, .. }) => (r.record.clone(), received.clone()),
-                _ => return Ok(()),
-            };
-            // The output's reader got exactly the relay's interleaving, and
-            // splitting it by source gives each source's stream, every byte once.
-            let output = &self.pipes[2].log;
-            if !output.starts_with(&received) {
-                return self.err("end-to-end", "fan-in: the reader's bytes are not the relay's output".into());
-            }
-            let mut split = [Vec::new(), Vec::new()];
-            let mut at = 0;
-            for (src, len) in runs {
-                split[src].extend_from_slice(output.get(at..at + len).unwrap_or(&[]));
-                at += len;
-            }
-            for (s, bytes) in split.iter().enumerate() {
-                if !self.pipes[s].log.starts_with(bytes) {
-                    return self
-                        .err("end-to-end", format!("fan-in: the relay's record of source {s} is not its stream"));
-                }
-                whole &= bytes.len() == self.pipes[s].log.len();
-            }
-            whole &= at == output.len() && received.len() == output.len();
-            if whole {
-                self.coverage.hit(Mark::FanInEndToEnd);
-            }
-        } else {
-            for t in [2, 3] {
-                let Task::Sink { received, pipe, .. } = &self.tasks[t] else {
-                    continue;
-                };
-                if !self.pipes[0].log.starts_with(received) {
-                    return self
-                        .err("end-to-end", format!("tee: the reader of pipe {pipe} got bytes the source never wrote"));
-                }
-                if !self.cut && received.len() != self.pipes[0].log.len() {
-                    return self.err(
-                        "end-to-end",
-                        format!(
-                            "tee: the reader of pipe {pipe} got {} of the source's {} bytes",
-                            received.len(),
-                            self.pipes[0].log.len()
-                        ),
-                    );
-                }
-            }
-            if !self.cut {
-                self.coverage.hit(Mark::TeeEndToEnd);
-            }
-        }
-        if !self.cut && self.fan_in() && !whole {
-            return self.err("end-to-end", "fan-in: a byte of a source never reached the reader".into());
-        }
-        self.ev("end", self.pipes.len() as u64, 0);
-        Ok(())
-    }
 }

@@ -259,12 +259,8 @@ fn r6_released_position_is_rejected_and_changes_nothing() {
 
 #[test]
 fn r6_foreign_position_is_rejected_and_changes_nothing() {
-    let (mut reader, mut writer) = small_pipe(0, 0, 4);
-    let (mut other_reader, mut other_writer) = small_pipe(0, 0, 4);
-    write_now(&mut writer, b"abcdef");
-    write_now(&mut other_writer, b"abcdef");
-    let other = read_now(&mut other_reader);
-    let snap = read_now(&mut reader);
+    let (mut reader, _writer, snap) = abcdef_read();
+    let (_other_reader, _other_writer, other) = abcdef_read();
     let before = reader.stats();
     // Same offsets, another pipe.
     assert_err!(reader.advance_to(other.at(1), other.at(2)), PipeError::ForeignPosition);

@@ -14,7 +14,7 @@ use crate::config::{Config, Scenario};
 use crate::coverage::{Coverage, Mark};
 use crate::pool::{PoolCounts, TestPool};
 use crate::rng::Rng;
-use crate::sched::{self, drive, Check, Core, Tasks};
+use crate::sched::{self, drive, Check, Core, SliceMismatch, Tasks};
 
 /// Where a run's draws come from.
 #[derive(Debug, Clone)]
@@ -773,31 +773,18 @@ impl Sim {
     /// Cross-checks `slice`, `slice_positions` and `get_position` on a
     /// random range of the buffer against the model's bytes (S2, S3).
     fn check_slices(&mut self, buffer: &Sequence<'_>, bytes: &[u8]) -> Check {
-        let len = buffer.len();
-        let a = self.core.rng.range(0, len);
-        let b = self.core.rng.range(a, len);
-        let want = bytes.get(a..b).unwrap_or(&[]);
-        let by_offsets = buffer.slice(a, b).map(|s| s.to_vec());
-        let by_positions = buffer
-            .get_position(a)
-            .and_then(|pa| buffer.get_position(b).and_then(|pb| buffer.slice_positions(pa, pb)))
-            .map(|s| s.to_vec());
-        for (how, got) in [("slice", by_offsets), ("slice_positions", by_positions)] {
-            match got {
-                Ok(got) if got == want => {}
-                other => {
-                    return self.core.err(
-                        "mismatch",
-                        format!(
-                            "{how}({a}, {b}) of a {len}-byte buffer: {:?}, model {:?}",
-                            other.map(|g| truncated(&g)),
-                            truncated(want)
-                        ),
-                    )
-                }
-            }
+        match sched::check_slices(&mut self.core.rng, buffer, bytes) {
+            Ok(()) => Ok(()),
+            Err(SliceMismatch { how, a, b, got, want }) => self.core.err(
+                "mismatch",
+                format!(
+                    "{how}({a}, {b}) of a {}-byte buffer: {:?}, model {:?}",
+                    buffer.len(),
+                    got.map(|g| truncated(&g)),
+                    truncated(want)
+                ),
+            ),
         }
-        Ok(())
     }
 
     /// Picks how far to consume and examine a buffer.

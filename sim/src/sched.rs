@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Wake, Waker};
 
 use pipe_core::model::{Event, Model, Op, Outcome};
-use pipe_core::{PipeError, PipeReader, PipeStats, PipeWriter, ReadResult};
+use pipe_core::{PipeError, PipeReader, PipeStats, PipeWriter, ReadResult, Sequence};
 
 use crate::config::Config;
 use crate::coverage::{Coverage, Mark};
@@ -348,6 +348,38 @@ pub(crate) fn describe_read(actual: Poll<Result<ReadResult<'_>, PipeError>>) -> 
         ),
         Poll::Ready(Err(e)) => format!("Err({e:?})"),
     }
+}
+
+/// A slice of a read buffer that differs from the expected bytes.
+pub(crate) struct SliceMismatch<'w> {
+    /// `slice` or `slice_positions`.
+    pub(crate) how: &'static str,
+    pub(crate) a: usize,
+    pub(crate) b: usize,
+    /// What the buffer gave.
+    pub(crate) got: Result<Vec<u8>, PipeError>,
+    /// The expected bytes `a..b`.
+    pub(crate) want: &'w [u8],
+}
+
+/// Slices a random range `a..b` of `buffer` by offsets and by positions
+/// (S2, S3) and compares both with `bytes[a..b]`.
+pub(crate) fn check_slices<'w>(rng: &mut Rng, buffer: &Sequence<'_>, bytes: &'w [u8]) -> Result<(), SliceMismatch<'w>> {
+    let len = buffer.len();
+    let a = rng.range(0, len);
+    let b = rng.range(a, len);
+    let want = bytes.get(a..b).unwrap_or(&[]);
+    let by_offsets = buffer.slice(a, b).map(|s| s.to_vec());
+    let by_positions = buffer
+        .get_position(a)
+        .and_then(|pa| buffer.get_position(b).and_then(|pb| buffer.slice_positions(pa, pb)))
+        .map(|s| s.to_vec());
+    for (how, got) in [("slice", by_offsets), ("slice_positions", by_positions)] {
+        if !matches!(&got, Ok(got) if got == want) {
+            return Err(SliceMismatch { how, a, b, got, want });
+        }
+    }
+    Ok(())
 }
 
 /// The counters of a pipe through whichever half is still there.

@@ -27,7 +27,7 @@ use crate::coverage::Mark;
 use crate::pool::{PoolCounts, TestPool};
 use crate::rng::Rng;
 use crate::run::{Failure, RunReport};
-use crate::sched::{self, drive, Check, Core, Tasks};
+use crate::sched::{self, drive, Check, Core, SliceMismatch, Tasks};
 
 struct Pipe {
     cfg: PipeConfig,
@@ -614,21 +614,13 @@ impl Topo {
                 }
                 let len = bytes.len();
                 // `slice` and `slice_positions` of a random range (S2, S3).
-                let a = self.core.rng.range(0, len);
-                let b = self.core.rng.range(a, len);
-                let want = bytes.get(a..b).unwrap_or(&[]);
-                let by_offsets = buffer.slice(a, b).map(|s| s.to_vec());
-                let by_positions = buffer
-                    .get_position(a)
-                    .and_then(|pa| buffer.get_position(b).and_then(|pb| buffer.slice_positions(pa, pb)))
-                    .map(|s| s.to_vec());
-                for (how, got) in [("slice", by_offsets), ("slice_positions", by_positions)] {
-                    if !matches!(&got, Ok(got) if got == want) {
-                        return self.core.err(
-                            "mismatch",
-                            format!("pipe {p}: {how}({a}, {b}) of a {len}-byte buffer: {got:?}, expected {want:?}"),
-                        );
-                    }
+                if let Err(SliceMismatch { how, a, b, got, want }) =
+                    sched::check_slices(&mut self.core.rng, &buffer, &bytes)
+                {
+                    return self.core.err(
+                        "mismatch",
+                        format!("pipe {p}: {how}({a}, {b}) of a {len}-byte buffer: {got:?}, expected {want:?}"),
+                    );
                 }
                 let pipe = &self.pipes[p];
                 let previous = usize::try_from(pipe.model.examined().saturating_sub(start)).unwrap_or(len).min(len);

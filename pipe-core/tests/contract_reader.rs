@@ -26,8 +26,14 @@ fn still_usable(reader: &mut PipeReader, before: PipeStats, snap: &Snap, examine
 /// The R6 setup: `abcdef` flushed across 4-byte segments and read once; the
 /// read is outstanding and the writer is returned so the pipe stays open.
 fn abcdef_read() -> (PipeReader, PipeWriter, Snap) {
-    let (mut reader, mut writer) = small_pipe(0, 0, 4);
-    write_now(&mut writer, b"abcdef");
+    outstanding_read(4, b"abcdef")
+}
+
+/// A pipe without back pressure and `segment`-byte segments, `bytes`
+/// flushed and one read outstanding; the writer stays alive.
+fn outstanding_read(segment: usize, bytes: &[u8]) -> (PipeReader, PipeWriter, Snap) {
+    let (mut reader, mut writer) = small_pipe(0, 0, segment);
+    write_now(&mut writer, bytes);
     let snap = read_now(&mut reader);
     (reader, writer, snap)
 }
@@ -584,12 +590,8 @@ fn r13_read_already_outstanding_comes_before_writer_failed() {
 
 #[test]
 fn r13_advance_reader_completed_comes_first() {
-    let (mut reader, mut writer) = small_pipe(0, 0, 16);
-    let (mut other, mut other_writer) = small_pipe(0, 0, 16);
-    write_now(&mut writer, b"abc");
-    write_now(&mut other_writer, b"abc");
-    let foreign = read_now(&mut other);
-    let snap = read_now(&mut reader);
+    let (mut reader, _writer, snap) = outstanding_read(16, b"abc");
+    let (_other, _other_writer, foreign) = outstanding_read(16, b"abc");
     reader.complete(None);
     assert_err!(reader.advance_to(foreign.start, foreign.end), PipeError::ReaderCompleted);
     assert_err!(reader.advance_to(snap.end, snap.start), PipeError::ReaderCompleted);
@@ -597,12 +599,8 @@ fn r13_advance_reader_completed_comes_first() {
 
 #[test]
 fn r13_advance_no_outstanding_read_comes_before_position_checks() {
-    let (mut reader, mut writer) = small_pipe(0, 0, 16);
-    let (mut other, mut other_writer) = small_pipe(0, 0, 16);
-    write_now(&mut writer, b"abc");
-    write_now(&mut other_writer, b"abc");
-    let foreign = read_now(&mut other);
-    let snap = read_now(&mut reader);
+    let (mut reader, _writer, snap) = outstanding_read(16, b"abc");
+    let (_other, _other_writer, foreign) = outstanding_read(16, b"abc");
     reader.advance(snap.at(2)).expect("advance");
     // Foreign, released, and examined before consumed: but no read outstanding.
     assert_err!(reader.advance_to(foreign.at(1), foreign.start), PipeError::NoOutstandingRead);
@@ -611,12 +609,8 @@ fn r13_advance_no_outstanding_read_comes_before_position_checks() {
 
 #[test]
 fn r13_advance_position_validity_comes_before_relations() {
-    let (mut reader, mut writer) = small_pipe(0, 0, 16);
-    let (mut other, mut other_writer) = small_pipe(0, 0, 16);
-    write_now(&mut writer, b"abcdef");
-    write_now(&mut other_writer, b"abcdef");
-    let foreign = read_now(&mut other);
-    let old = read_now(&mut reader);
+    let (mut reader, _writer, old) = outstanding_read(16, b"abcdef");
+    let (_other, _other_writer, foreign) = outstanding_read(16, b"abcdef");
     reader.advance_to(old.at(2), old.at(4)).expect("advance");
     let snap = read_now(&mut reader);
     // Released examined (1) is also before consumed (5) and before the previous examined (4).

@@ -189,25 +189,26 @@ pub fn parse_report(text: &str, profile: &mut Profile) {
 /// What a hot function does, for readers of the profile.
 pub fn note(entry: &Entry) -> &'static str {
     let s = entry.symbol.as_str();
-    let notes: [(&str, &str); 22] = [
+    let notes: &[(&str, &str)] = &[
+        ("SpinLock", "pipe-core's lock: taking it (spinning while the other side holds it) and the critical section inlined into it"),
         ("block_on::<pipe_core::pipe::Flush>", "a blocking flush: polls the flush (its critical section inlined), then spins on the wake flag and parks while back pressure holds"),
         ("block_on::<pipe_core::pipe::Read>", "a blocking read: polls the read (its critical section and view rebuild inlined), then spins on the wake flag and parks until a flush wakes it"),
         ("clone_waker::<pipe_core::blocking::ThreadWaker>", "each blocking call clones its thread's waker out of the thread-local (an atomic increment on a count the other thread also touches)"),
-        ("drop_waker::<pipe_core::blocking::ThreadWaker>", "and drops it again at the end of the call (an atomic decrement)"),
+        ("drop_waker::<pipe_core::blocking::ThreadWaker>", "dropping that clone at the end of each blocking call (an atomic decrement)"),
         ("wake_by_ref::<pipe_core::blocking::ThreadWaker>", "waking the blocked thread: flag store and unpark"),
-        ("PipeWriter>::write", "`write`: copy into the tail segment (`get_memory`/`advance` inlined) and the flush's critical section"),
+        ("PipeWriter>::write", "`write`: copy into the tail segment (`get_memory`/`advance` inlined) and the flush's critical section, the lock's spin loop included"),
         ("PipeWriter>::get_memory", "`get_memory`: the tail's free space, or a new segment"),
         ("PipeWriter>::commit", "the flush's bookkeeping under the lock: flushed end, pause edge, reader's waker"),
         ("PipeWriter>::start_segment", "renting and linking a new segment (two critical sections)"),
         ("Flush as core::future::future::Future>::poll", "polling a flush future (pending under back pressure)"),
         ("Read as core::future::future::Future>::poll", "polling a read future"),
-        ("PipeReader>::prepare_read", "a read's critical section: readiness check and rebuilding the view of the buffer"),
+        ("PipeReader>::prepare_read", "a read's critical section (the lock's spin loop included): readiness check and rebuilding the view of the buffer"),
         ("PipeReader>::advance_to", "`advance_to`: position checks, then the critical section (resume edge, segments back to the pool)"),
-        ("SpinLock", "pipe-core's lock: taking it, spinning while the other side holds it"),
         ("Checksum>::update", "the benchmark's own check of every byte"),
         ("memmove", "copying bytes"),
         ("finish_task_switch", "the kernel switching threads (a park, an unpark, a worker going idle)"),
         ("_raw_spin_unlock_irqrestore", "the kernel waking a thread (futex wake, scheduler)"),
+        ("__schedule", "the kernel's scheduler (a thread going to sleep or yielding)"),
         ("clock_gettime", "reading the clock (tokio's scheduler; the ping-pong's timer)"),
         ("syscall", "a system call (futex wait or wake)"),
         ("tokio::runtime", "tokio's scheduler: waking, scheduling and running tasks"),
@@ -232,7 +233,7 @@ pub fn category(entry: &Entry) -> &'static str {
         return "memcpy";
     }
     if s.contains("SpinLock") || s.contains("spin_wait") || s.contains("sched_yield") {
-        return "pipe-core's lock (spinning)";
+        return "pipe-core's lock (`SpinLock::with` where not inlined)";
     }
     if s.contains("block_on")
         || s.contains("park")

@@ -513,6 +513,20 @@ pub fn render(results: &Results, machine: &Machine, load_after: &str, profile_se
             c.profile_cases
         );
     }
+    if !results.profiles.is_empty() {
+        let _ = writeln!(out, "In short, per profiled case:\n");
+        let _ = writeln!(out, "| case | largest share | hottest function |\n|---|---|---|");
+        for p in &results.profiles {
+            let cats = categories(p);
+            let (cat, share) = cats.first().map_or(("—", 0.0), |(n, s)| (*n, *s));
+            let hottest = p.entries.first().map_or("—".to_string(), |e| {
+                format!("`{}` ({}, {:.1}%)", short_symbol(&e.symbol).replace('|', "\\|"), e.thread, e.percent)
+            });
+            let _ =
+                writeln!(out, "| {}, {} | {cat} ({share:.1}%) | {hottest} |", p.system.short(), table_name(&p.table));
+        }
+        let _ = writeln!(out);
+    }
     for p in &results.profiles {
         let peers: Vec<String> = results
             .losses

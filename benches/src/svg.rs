@@ -98,7 +98,9 @@ fn log_ticks(lo: f64, hi: f64) -> Vec<f64> {
 }
 
 fn number(value: f64) -> String {
-    if value >= 1000.0 {
+    if value == 0.0 {
+        "0".to_string()
+    } else if value >= 1000.0 {
         let s = format!("{:.0}", value);
         let mut out = String::new();
         for (i, c) in s.chars().enumerate() {

@@ -281,8 +281,9 @@ pub fn render(results: &Results, machine: &Machine, load_after: &str, profile_se
     );
     let _ = writeln!(
         out,
-        "All systems run in the same process, in interleaved rounds (the order rotates each round), so each \
-         ratio compares figures taken seconds apart on the same machine. The machine may be shared and busy: \
+        "The throughput and latency workloads run every system in one process, in interleaved rounds (the \
+         order rotates each round), so each ratio compares figures taken seconds apart on the same machine; \
+         the memory workload runs each system in a child process of its own, for its RSS. The machine may be shared and busy: \
          the absolute figures move from run to run, the ratios much less. A ratio is the median over rounds of \
          the per-round ratio, with its range over rounds in brackets.\n"
     );
@@ -338,7 +339,7 @@ pub fn render(results: &Results, machine: &Machine, load_after: &str, profile_se
          running checksum (Fletcher-style over 64-bit words: catches lost, changed and reordered bytes) and \
          the run fails, with no figure, unless it equals the writer's. The checksum's own speed is in the bulk \
          tables as a ceiling. pipe-core's `write` is copy + flush, so each write is one flush; the peers' \
-         writes are visible to their readers at once. Times run from the first write to the reader's last check."
+         writes are visible to their readers at once. Times run from the start of the writer to the reader's last check."
     );
     let _ = writeln!(
         out,
@@ -392,7 +393,8 @@ pub fn render(results: &Results, machine: &Machine, load_after: &str, profile_se
     let _ = writeln!(out, "## (d) One-byte ping-pong\n");
     let _ = writeln!(
         out,
-        "One thread (or task) sends a byte, the other echoes it; each round trip is timed and the echo checked. \
+        "One thread (or task) sends a byte, the other echoes it; each round trip is timed with `Instant::now` \
+         (whose own cost is in every figure) and the echo checked. \
          Right-hand columns: pipe-core's p50 divided by the row's p50 (below 1: pipe-core is faster).\n"
     );
     let _ =

@@ -7,7 +7,7 @@
 //! completion mid-operation, a pool that runs dry or hands out short
 //! segments). The real pipe runs single-threaded under custom wakers; after
 //! every step its answers and counters are compared with the reference model
-//! (`pipe_core::model`), M2 is checked, and a task that waits for an event
+//! (`models::reference`), M2 is checked, and a task that waits for an event
 //! the model says has already happened is reported as a lost wakeup. Some
 //! seeds draw a tee or fan-in topology instead: several pipes joined by
 //! relay tasks, each pipe checked against its own model. See

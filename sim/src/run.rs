@@ -7,7 +7,7 @@ use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 
-use pipe_core::model::{completion_error, pattern_byte, same_error, FlushOutcome, Model, Op, Outcome, ReadOutcome};
+use models::reference::{completion_error, pattern_byte, same_error, FlushOutcome, Model, Op, Outcome, ReadOutcome};
 use pipe_core::{pipe, CancelHandle, PipeError, PipeOptions, PipeReader, PipeWriter, Position, Sequence};
 
 use crate::config::{Config, Scenario};

@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Wake, Waker};
 
-use pipe_core::model::{Event, Model, Op, Outcome};
+use models::reference::{Event, Model, Op, Outcome};
 use pipe_core::{PipeError, PipeReader, PipeStats, PipeWriter, ReadResult, Sequence};
 
 use crate::config::Config;

@@ -19,7 +19,7 @@ use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 
-use pipe_core::model::{completion_error, pattern_byte, same_error, FlushOutcome, Model, Op, Outcome};
+use models::reference::{completion_error, pattern_byte, same_error, FlushOutcome, Model, Op, Outcome};
 use pipe_core::{pipe, CancelHandle, PipeError, PipeOptions, PipeReader, PipeWriter, Position};
 
 use crate::config::{Config, PipeConfig, Scenario};

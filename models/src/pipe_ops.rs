@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
 
 use arbitrary::{Arbitrary, Unstructured};
-use pipe_core::model::{completion_error, pattern_byte, same_error, FlushOutcome, Model, Op, Outcome, ReadOutcome};
+use crate::reference::{completion_error, pattern_byte, same_error, FlushOutcome, Model, Op, Outcome, ReadOutcome};
 use pipe_core::{pipe, CancelHandle, PipeError, PipeOptions, PipeReader, PipeWriter, Position, Sequence};
 
 /// Most operations a case runs.

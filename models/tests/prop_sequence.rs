@@ -2,13 +2,10 @@
 //! `Vec<u8>` (S1–S4). Segment layouts are tiny (0–5 bytes, empty segments
 //! common) so every slice and read crosses boundaries.
 // Not built under `--cfg loom`: the pipe then runs on loom's types, which
-// work only inside `loom::model` (see loom_flush_wakes_reader.rs).
+// work only inside `loom::model` (see pipe-core/tests/loom_flush_wakes_reader.rs).
 #![cfg(not(loom))]
 
-#[path = "../../fuzz/src/checks.rs"]
-#[allow(dead_code)]
-mod checks;
-
+use models::sequence_checks as checks;
 use pipe_core::{PipeError, Sequence, SequenceReader};
 use proptest::collection::vec;
 use proptest::prelude::*;
@@ -122,7 +119,6 @@ proptest! {
     }
 }
 
-#[cfg(feature = "bytes")]
 proptest! {
     #![proptest_config(ProptestConfig {
         failure_persistence: Some(Box::new(FileFailurePersistence::Direct("proptest-regressions/prop_sequence.txt"))),

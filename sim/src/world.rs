@@ -314,7 +314,6 @@ impl World {
     /// End of run for every pool: every segment back (M3).
     pub(crate) fn check_pools(&mut self) -> Check {
         for pipe in &mut self.pipes {
-            pipe.driver.release_handles();
             let counts = pipe.pool.lock().map(|c| *c).unwrap_or_default();
             if counts.returns != counts.rents + counts.shorts {
                 return self.core.err(

@@ -83,7 +83,8 @@ pub struct Driver {
     pub reader: Option<PipeReader>,
     /// The writer, until dropped.
     pub writer: Option<PipeWriter>,
-    /// The reader's and the writer's cancel handles, until released.
+    /// The reader's and the writer's cancel handles (kept to the end, so
+    /// M3 is checked with a third party still holding the pipe).
     handles: Option<(CancelHandle, CancelHandle)>,
     /// Every byte the writer committed, in order.
     pub log: Vec<u8>,
@@ -238,7 +239,9 @@ impl Driver {
                 Ok(FlushPoll::Done(*want))
             }
             (Outcome::Err(e), Poll::Ready(Err(a))) if same_error(e, &a) => Ok(FlushPoll::Failed(a)),
-            (expected, actual) => mismatch(&self.name, format!("{what}: model says {expected:?}, pipe answered {actual:?}")),
+            (expected, actual) => {
+                mismatch(&self.name, format!("{what}: model says {expected:?}, pipe answered {actual:?}"))
+            }
         }
     }
 
@@ -258,11 +261,6 @@ impl Driver {
             By::Handle => self.handles.iter().for_each(|(h, _)| h.cancel_pending_read()),
         }
         self.apply(&Op::CancelPendingRead);
-    }
-
-    /// Drops the cancel handles (before the pool's final count).
-    pub fn release_handles(&mut self) {
-        self.handles = None;
     }
 
     /// The writer's `complete`, with the model's error when `error`.
@@ -334,21 +332,26 @@ impl Driver {
                 let as_modelled = if self.pattern { *want == got } else { same_shape(want, &got) };
                 if !as_modelled || !as_logged {
                     let bytes = truncated(&got.bytes);
-                    return mismatch(&self.name, format!(
+                    return mismatch(
+                        &self.name,
+                        format!(
                         "{what}: model says {expected:?}, pipe answered Read {{ start: {}, len: {}, completed: {}, \
                          canceled: {}, bytes: {bytes} }} (bytes match the writer's: {as_logged})",
                         got.start,
                         got.bytes.len(),
                         got.completed,
                         got.canceled
-                    ));
+                    ),
+                    );
                 }
                 if !got.completed && !got.canceled && got.bytes.is_empty() {
                     return mismatch(&self.name, format!("R1: {what} resolved with an empty buffer"));
                 }
                 then(&result, &self.model).map(ReadPoll::Ready)
             }
-            (_, actual) => mismatch(&self.name, format!("{what}: model says {expected:?}, pipe answered {}", describe(actual))),
+            (_, actual) => {
+                mismatch(&self.name, format!("{what}: model says {expected:?}, pipe answered {}", describe(actual)))
+            }
         }
     }
 
@@ -382,15 +385,17 @@ impl Driver {
         let model = (m.flushed_end(), m.consumed(), m.examined(), m.writer_paused());
         let real = (stats.flushed_end, stats.consumed, stats.examined, stats.writer_paused);
         if model != real {
-            return mismatch(&self.name, format!(
-                "state (flushed_end, consumed, examined, paused): model {model:?}, pipe {real:?}"
-            ));
+            return mismatch(
+                &self.name,
+                format!("state (flushed_end, consumed, examined, paused): model {model:?}, pipe {real:?}"),
+            );
         }
         if (m.writer_completed(), m.reader_completed()) != (stats.writer_completed, stats.reader_completed) {
             return mismatch(&self.name, format!("completion flags: pipe {stats:?}"));
         }
         if !m.m2_holds() {
-            let message = format!("{}M2: {} unexamined bytes exceed the bound {:?}", self.name, m.unexamined(), m.m2_bound());
+            let message =
+                format!("{}M2: {} unexamined bytes exceed the bound {:?}", self.name, m.unexamined(), m.m2_bound());
             return Err(Mismatch { kind: "m2", message });
         }
         if !m.read_outstanding() && m.buffered() == 0 && m.unflushed() == 0 && !m.reader_completed() {

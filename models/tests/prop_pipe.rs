@@ -11,8 +11,8 @@ use std::future::Future;
 use std::pin::pin;
 use std::task::{Context, Waker};
 
-use pipe_core::{pipe, PipeOptions};
 use models::pipe_ops::{check_pipe, Pick, PipeCase, PipeOp};
+use pipe_core::{pipe, PipeOptions};
 use proptest::collection::vec;
 use proptest::prelude::*;
 use proptest::test_runner::FileFailurePersistence;

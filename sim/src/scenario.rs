@@ -58,7 +58,8 @@ pub fn run(source: Source, trace: bool) -> RunReport {
         match pipe(options) {
             Ok(halves) => {
                 let name = if single { String::new() } else { format!("pipe {i}: ") };
-                let mut driver = Driver::new(halves, Model::new(pc.pause, pc.resume, pc.min_segment)).named(name.clone());
+                let mut driver =
+                    Driver::new(halves, Model::new(pc.pause, pc.resume, pc.min_segment)).named(name.clone());
                 // The fan-in output carries the relay's interleaving, not
                 // the pattern.
                 if fan_in && i == 2 {
@@ -75,10 +76,20 @@ pub fn run(source: Source, trace: bool) -> RunReport {
     let tasks = match cfg.scenario {
         Scenario::Single => vec![Task::writer(0), Task::Reader(Reader::new(0))],
         Scenario::Tee => {
-            vec![Task::source(0), Task::Relay(Relay::new(vec![0], vec![1, 2])), Task::Sink(Sink::new(1)), Task::Sink(Sink::new(2))]
+            vec![
+                Task::source(0),
+                Task::Relay(Relay::new(vec![0], vec![1, 2])),
+                Task::Sink(Sink::new(1)),
+                Task::Sink(Sink::new(2)),
+            ]
         }
         Scenario::FanIn => {
-            vec![Task::source(0), Task::source(1), Task::Relay(Relay::new(vec![0, 1], vec![2])), Task::Sink(Sink::new(2))]
+            vec![
+                Task::source(0),
+                Task::source(1),
+                Task::Relay(Relay::new(vec![0, 1], vec![2])),
+                Task::Sink(Sink::new(2)),
+            ]
         }
     };
     let core = Core::new(&cfg, rng, tasks.len(), trace);

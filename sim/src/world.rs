@@ -169,7 +169,8 @@ impl World {
             let len = bytes.len();
             let a = core.rng.range(0, len);
             let b = core.rng.range(a, len);
-            check_slices(&buffer, &bytes, a, b).map_err(|m| Mismatch { message: format!("{name}{}", m.message), ..m })?;
+            check_slices(&buffer, &bytes, a, b)
+                .map_err(|m| Mismatch { message: format!("{name}{}", m.message), ..m })?;
             let start = buffer.start();
             let previous = usize::try_from(model.examined().saturating_sub(start.offset())).unwrap_or(len).min(len);
             let (k, e) = choose(core, &buffer, previous)?;

@@ -174,7 +174,8 @@ impl Reader {
     fn read(&mut self, me: usize, w: &mut World, min: usize, wait: bool) -> Check {
         let was_waiting = matches!(self.state, State::WaitingRead { .. });
         let weights = w.cfg.consume_weights;
-        let poll = w.read(self.pipe, me, min, wait, |core, buffer, previous| choose(core, &weights, buffer, previous))?;
+        let poll =
+            w.read(self.pipe, me, min, wait, |core, buffer, previous| choose(core, &weights, buffer, previous))?;
         match poll {
             ReadPoll::Pending => {
                 w.core.ev("read-pending", min as u64, u64::from(wait));

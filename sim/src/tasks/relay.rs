@@ -99,7 +99,11 @@ impl Relay {
             let propagated = self.dest_open.iter().take(self.dests.len()).any(|&o| o);
             self.shutdown(w, false);
             if propagated {
-                w.core.coverage.hit(if fan_in { Mark::FanInCompletionPropagated } else { Mark::TeeCompletionPropagated });
+                w.core.coverage.hit(if fan_in {
+                    Mark::FanInCompletionPropagated
+                } else {
+                    Mark::TeeCompletionPropagated
+                });
             }
             return Ok(());
         }

@@ -5,11 +5,13 @@ mod reader;
 mod relay;
 mod sink;
 mod source;
+mod state;
 mod writer;
 
 use models::driver::Wait;
 
 use crate::sched::Check;
+use crate::tasks::state::{ReaderState, WriterState};
 use crate::world::World;
 
 pub(crate) use reader::Reader;
@@ -36,12 +38,12 @@ pub(crate) enum Task {
 impl Task {
     /// The single pipe's writer of pipe `pipe`.
     pub(crate) fn writer(pipe: usize) -> Self {
-        Task::Writer(Writer { pipe, state: writer::State::Active })
+        Task::Writer(Writer { pipe, state: WriterState::Active })
     }
 
     /// A source writer of pipe `pipe`.
     pub(crate) fn source(pipe: usize) -> Self {
-        Task::Source(Source { pipe, state: source::State::Active })
+        Task::Source(Source { pipe, state: WriterState::Active })
     }
 
     /// One step of the task `me`.
@@ -58,10 +60,10 @@ impl Task {
     /// What the task waits for, `(pipe, event)`; empty while it can run.
     pub(crate) fn waits(&self) -> Vec<(usize, Wait)> {
         match self {
-            Task::Writer(Writer { pipe, state: writer::State::WaitingFlush })
-            | Task::Source(Source { pipe, state: source::State::WaitingFlush }) => vec![(*pipe, Wait::Flush)],
-            Task::Reader(Reader { pipe, state: reader::State::WaitingRead { min }, .. })
-            | Task::Sink(Sink { pipe, state: sink::State::WaitingRead { min }, .. }) => {
+            Task::Writer(Writer { pipe, state: WriterState::WaitingFlush })
+            | Task::Source(Source { pipe, state: WriterState::WaitingFlush }) => vec![(*pipe, Wait::Flush)],
+            Task::Reader(Reader { pipe, state: ReaderState::WaitingRead { min }, .. })
+            | Task::Sink(Sink { pipe, state: ReaderState::WaitingRead { min }, .. }) => {
                 vec![(*pipe, Wait::Read { min: *min })]
             }
             Task::Relay(r) => r.waits(),
@@ -72,10 +74,10 @@ impl Task {
     /// The task has finished.
     pub(crate) fn gone(&self) -> bool {
         match self {
-            Task::Writer(t) => t.state == writer::State::Gone,
-            Task::Reader(t) => matches!(t.state, reader::State::Gone),
-            Task::Source(t) => t.state == source::State::Gone,
-            Task::Sink(t) => t.state == sink::State::Gone,
+            Task::Writer(t) => t.state == WriterState::Gone,
+            Task::Reader(t) => t.state == ReaderState::Gone,
+            Task::Source(t) => t.state == WriterState::Gone,
+            Task::Sink(t) => t.state == ReaderState::Gone,
             Task::Relay(t) => t.state == relay::State::Gone,
         }
     }

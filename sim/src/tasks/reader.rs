@@ -5,17 +5,8 @@ use pipe_core::{PipeError, Position, Sequence};
 
 use crate::coverage::Mark;
 use crate::sched::{Check, Core};
+use crate::tasks::state::ReaderState;
 use crate::world::{GiveUp, World};
-
-/// Where the reader is.
-#[derive(Debug, Clone, Copy)]
-pub(crate) enum State {
-    Active,
-    WaitingRead { min: usize },
-    Holding { consumed: Position, examined: Position, completed_empty: bool },
-    Completed,
-    Gone,
-}
 
 /// A reader task: `poll_read`, `poll_read_at_least`, `try_read`, cancel,
 /// complete, drop; after each read it consumes all, part, a random amount,
@@ -24,7 +15,7 @@ pub(crate) enum State {
 #[derive(Debug)]
 pub(crate) struct Reader {
     pub(crate) pipe: usize,
-    pub(crate) state: State,
+    pub(crate) state: ReaderState,
     /// Positions of earlier reads, for stale-position misuse.
     stale: Vec<Position>,
 }
@@ -32,14 +23,14 @@ pub(crate) struct Reader {
 impl Reader {
     /// The reader of pipe `pipe`.
     pub(crate) fn new(pipe: usize) -> Self {
-        Self { pipe, state: State::Active, stale: Vec::new() }
+        Self { pipe, state: ReaderState::Active, stale: Vec::new() }
     }
 
     /// One step of the task `me`.
     pub(crate) fn step(&mut self, me: usize, w: &mut World) -> Check {
         let p = self.pipe;
         match self.state {
-            State::Active => {
+            ReaderState::Active => {
                 if w.core.draining {
                     return self.read(me, w, 0, true);
                 }
@@ -68,15 +59,15 @@ impl Reader {
                     }
                 }
             }
-            State::WaitingRead { min } => match w.give_up(p, true) {
+            ReaderState::WaitingRead { min } => match w.give_up(p, true) {
                 Some(GiveUp::Abandon) => {
-                    self.state = State::Active;
+                    self.state = ReaderState::Active;
                     Ok(())
                 }
                 Some(GiveUp::Complete) => self.complete(w),
                 None => self.read(me, w, min, true),
             },
-            State::Holding { consumed, examined, completed_empty } => {
+            ReaderState::Holding { consumed, examined, completed_empty } => {
                 if !w.core.draining && w.core.rng.chance(300) {
                     return self.holding_misuse(me, w, consumed, examined);
                 }
@@ -86,10 +77,10 @@ impl Reader {
                 let done = w.pipes[p].driver.advance_to((consumed, false), (examined, false));
                 w.core.ev("advance-to", consumed.offset(), examined.offset());
                 let _agreed = w.core.checked(done)?;
-                self.state = State::Active;
+                self.state = ReaderState::Active;
                 Ok(())
             }
-            State::Completed => {
+            ReaderState::Completed => {
                 if !w.core.draining && w.core.rng.chance(500) {
                     w.core.ev("reader-misuse-after-complete", 0, 0);
                     let at = self.last_stale();
@@ -97,10 +88,10 @@ impl Reader {
                 }
                 w.core.ev("drop-reader", p as u64, 0);
                 w.pipes[p].driver.reader = None;
-                self.state = State::Gone;
+                self.state = ReaderState::Gone;
                 Ok(())
             }
-            State::Gone => Ok(()),
+            ReaderState::Gone => Ok(()),
         }
     }
 
@@ -117,7 +108,7 @@ impl Reader {
         if w.core.checked(done)?.is_ok() {
             // A stale position that is still inside the buffer is valid (S2):
             // the read is no longer outstanding.
-            self.state = State::Active;
+            self.state = ReaderState::Active;
         }
         Ok(())
     }
@@ -166,13 +157,13 @@ impl Reader {
             w.core.ev("complete-reader", u64::from(error), 0);
         }
         w.complete_reader(self.pipe, error, drop);
-        self.state = if drop { State::Gone } else { State::Completed };
+        self.state = if drop { ReaderState::Gone } else { ReaderState::Completed };
         Ok(())
     }
 
     /// One poll of a read (`min > 0`: `read_at_least`), or a `try_read`.
     fn read(&mut self, me: usize, w: &mut World, min: usize, wait: bool) -> Check {
-        let was_waiting = matches!(self.state, State::WaitingRead { .. });
+        let was_waiting = matches!(self.state, ReaderState::WaitingRead { .. });
         let weights = w.cfg.consume_weights;
         let poll =
             w.read(self.pipe, me, min, wait, |core, buffer, previous| choose(core, &weights, buffer, previous))?;
@@ -185,13 +176,13 @@ impl Reader {
                     if w.pipes[self.pipe].driver.model.buffered() > 0 && min == 0 {
                         w.core.coverage.hit(Mark::ExaminedAtEndWait);
                     }
-                    self.state = State::WaitingRead { min };
+                    self.state = ReaderState::WaitingRead { min };
                 }
                 Ok(())
             }
             ReadPoll::Failed(e) => {
                 w.core.ev("read-error", 0, 0);
-                self.state = State::Active;
+                self.state = ReaderState::Active;
                 if matches!(e, PipeError::WriterFailed(_)) {
                     w.core.coverage.hit(Mark::ReadWriterFailed);
                     // The reader gives up on a failed writer.
@@ -224,7 +215,7 @@ impl Reader {
                 if completed_empty {
                     w.core.coverage.hit(Mark::ReadCompletedEmpty);
                 }
-                self.state = State::Holding { consumed: held.consumed, examined: held.examined, completed_empty };
+                self.state = ReaderState::Holding { consumed: held.consumed, examined: held.examined, completed_empty };
                 Ok(())
             }
         }

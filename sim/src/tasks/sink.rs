@@ -1,28 +1,19 @@
 //! A topology's sink: drains its pipe and keeps what it received.
 
 use models::driver::{By, ReadPoll};
-use pipe_core::{PipeError, Position};
+use pipe_core::PipeError;
 
 use crate::coverage::Mark;
 use crate::sched::Check;
+use crate::tasks::state::ReaderState;
 use crate::world::{GiveUp, World};
-
-/// Where the sink is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum State {
-    Active,
-    WaitingRead { min: usize },
-    Holding { consumed: Position, examined: Position, completed_empty: bool },
-    Completed,
-    Gone,
-}
 
 /// A sink reader: read, `read_at_least`, `try_read`, partial consume,
 /// examine ahead, cancel, complete early, abandon a waiting read.
 #[derive(Debug)]
 pub(crate) struct Sink {
     pub(crate) pipe: usize,
-    pub(crate) state: State,
+    pub(crate) state: ReaderState,
     /// Every byte consumed, in order (checked end to end).
     pub(crate) received: Vec<u8>,
 }
@@ -30,14 +21,14 @@ pub(crate) struct Sink {
 impl Sink {
     /// The sink of pipe `pipe`.
     pub(crate) fn new(pipe: usize) -> Self {
-        Self { pipe, state: State::Active, received: Vec::new() }
+        Self { pipe, state: ReaderState::Active, received: Vec::new() }
     }
 
     /// One step of the task `me`.
     pub(crate) fn step(&mut self, me: usize, w: &mut World) -> Check {
         let p = self.pipe;
         match self.state {
-            State::Active => {
+            ReaderState::Active => {
                 if w.core.draining {
                     return self.read(me, w, 0, true);
                 }
@@ -57,29 +48,29 @@ impl Sink {
                     _ => self.read(me, w, 0, true),
                 }
             }
-            State::WaitingRead { min } => match w.give_up(p, true) {
+            ReaderState::WaitingRead { min } => match w.give_up(p, true) {
                 Some(GiveUp::Abandon) => {
-                    self.state = State::Active;
+                    self.state = ReaderState::Active;
                     Ok(())
                 }
                 Some(GiveUp::Complete) => self.complete(w, false),
                 None => self.read(me, w, min, true),
             },
-            State::Holding { consumed, examined, completed_empty } => {
+            ReaderState::Holding { consumed, examined, completed_empty } => {
                 if completed_empty {
                     return self.complete(w, true);
                 }
                 w.advance_to(p, consumed, examined)?;
-                self.state = State::Active;
+                self.state = ReaderState::Active;
                 Ok(())
             }
-            State::Completed => {
+            ReaderState::Completed => {
                 w.core.ev("drop-reader", p as u64, 0);
                 w.pipes[p].driver.reader = None;
-                self.state = State::Gone;
+                self.state = ReaderState::Gone;
                 Ok(())
             }
-            State::Gone => Ok(()),
+            ReaderState::Gone => Ok(()),
         }
     }
 
@@ -91,7 +82,7 @@ impl Sink {
             w.cut = true;
         }
         w.end_reader(self.pipe, error, drop);
-        self.state = if drop { State::Gone } else { State::Completed };
+        self.state = if drop { ReaderState::Gone } else { ReaderState::Completed };
         Ok(())
     }
 
@@ -114,7 +105,7 @@ impl Sink {
             ReadPoll::Pending => {
                 w.core.ev("read-pending", p as u64, min as u64);
                 if wait {
-                    self.state = State::WaitingRead { min };
+                    self.state = ReaderState::WaitingRead { min };
                 } else {
                     w.core.coverage.hit(Mark::TryReadNone);
                 }
@@ -127,14 +118,14 @@ impl Sink {
                     w.core.coverage.hit(Mark::RelayForwardedError);
                     return self.complete(w, true);
                 }
-                self.state = State::Active;
+                self.state = ReaderState::Active;
                 Ok(())
             }
             ReadPoll::Ready(held) => {
                 w.core.ev("read", p as u64, held.bytes.len() as u64);
                 self.received.extend_from_slice(&held.bytes[..held.k]);
                 let completed_empty = held.completed && held.bytes.is_empty();
-                self.state = State::Holding { consumed: held.consumed, examined: held.examined, completed_empty };
+                self.state = ReaderState::Holding { consumed: held.consumed, examined: held.examined, completed_empty };
                 Ok(())
             }
         }

@@ -3,16 +3,8 @@
 use models::driver::{pattern, By, FlushPoll};
 
 use crate::sched::Check;
+use crate::tasks::state::WriterState;
 use crate::world::{GiveUp, World};
-
-/// Where the source is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum State {
-    Active,
-    WaitingFlush,
-    Completed,
-    Gone,
-}
 
 /// A source writer: pattern bytes by `get_memory`/`advance` or `write`, a
 /// flush cadence, cancel, complete at a random point (with or without
@@ -20,7 +12,7 @@ pub(crate) enum State {
 #[derive(Debug)]
 pub(crate) struct Source {
     pub(crate) pipe: usize,
-    pub(crate) state: State,
+    pub(crate) state: WriterState,
 }
 
 impl Source {
@@ -28,7 +20,7 @@ impl Source {
     pub(crate) fn step(&mut self, me: usize, w: &mut World) -> Check {
         let p = self.pipe;
         match self.state {
-            State::Active => {
+            WriterState::Active => {
                 if w.core.draining {
                     return self.complete(w);
                 }
@@ -56,9 +48,9 @@ impl Source {
                     _ => self.complete(w),
                 }
             }
-            State::WaitingFlush => match w.give_up(p, false) {
+            WriterState::WaitingFlush => match w.give_up(p, false) {
                 Some(GiveUp::Abandon) => {
-                    self.state = State::Active;
+                    self.state = WriterState::Active;
                     Ok(())
                 }
                 Some(GiveUp::Complete) => self.complete(w),
@@ -67,23 +59,23 @@ impl Source {
                     self.flushed(w, poll)
                 }
             },
-            State::Completed => {
+            WriterState::Completed => {
                 w.core.ev("drop-writer", p as u64, 0);
                 w.pipes[p].driver.writer = None;
-                self.state = State::Gone;
+                self.state = WriterState::Gone;
                 Ok(())
             }
-            State::Gone => Ok(()),
+            WriterState::Gone => Ok(()),
         }
     }
 
     fn flushed(&mut self, w: &mut World, poll: FlushPoll) -> Check {
         match poll {
-            FlushPoll::Pending => self.state = State::WaitingFlush,
+            FlushPoll::Pending => self.state = WriterState::WaitingFlush,
             // The reader is gone: the source stops producing.
             FlushPoll::Done(o) if o.completed => return self.complete(w),
             FlushPoll::Failed(_) => return self.complete(w),
-            FlushPoll::Done(_) => self.state = State::Active,
+            FlushPoll::Done(_) => self.state = WriterState::Active,
         }
         Ok(())
     }
@@ -93,7 +85,7 @@ impl Source {
         let drop = w.core.rng.chance(w.cfg.drop_instead) && !error;
         w.cut |= error;
         w.end_writer(self.pipe, error, drop);
-        self.state = if drop { State::Gone } else { State::Completed };
+        self.state = if drop { WriterState::Gone } else { WriterState::Completed };
         Ok(())
     }
 }

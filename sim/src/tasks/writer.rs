@@ -5,17 +5,8 @@ use pipe_core::PipeError;
 
 use crate::coverage::Mark;
 use crate::sched::Check;
+use crate::tasks::state::WriterState;
 use crate::world::{GiveUp, World};
-
-/// Where the writer is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum State {
-    Active,
-    WaitingFlush,
-    /// Completed but not dropped yet.
-    Completed,
-    Gone,
-}
 
 /// A writer task: `get_memory`+`advance` (sometimes less than asked,
 /// sometimes in two parts), `poll_flush`, `write`, cancel, complete with or
@@ -23,7 +14,7 @@ pub(crate) enum State {
 #[derive(Debug)]
 pub(crate) struct Writer {
     pub(crate) pipe: usize,
-    pub(crate) state: State,
+    pub(crate) state: WriterState,
 }
 
 impl Writer {
@@ -31,7 +22,7 @@ impl Writer {
     pub(crate) fn step(&mut self, me: usize, w: &mut World) -> Check {
         let p = self.pipe;
         match self.state {
-            State::Active => {
+            WriterState::Active => {
                 if w.core.draining {
                     return self.complete(w);
                 }
@@ -48,24 +39,24 @@ impl Writer {
                     _ => self.get_advance(w, true),
                 }
             }
-            State::WaitingFlush => match w.give_up(p, false) {
+            WriterState::WaitingFlush => match w.give_up(p, false) {
                 Some(GiveUp::Abandon) => {
-                    self.state = State::Active;
+                    self.state = WriterState::Active;
                     Ok(())
                 }
                 Some(GiveUp::Complete) => self.complete(w),
                 None => self.poll_flush(me, w),
             },
-            State::Completed => {
+            WriterState::Completed => {
                 if !w.core.draining && w.core.rng.chance(500) {
                     return self.misuse_after_complete(me, w);
                 }
                 w.core.ev("drop-writer", p as u64, 0);
                 w.pipes[p].driver.writer = None;
-                self.state = State::Gone;
+                self.state = WriterState::Gone;
                 Ok(())
             }
-            State::Gone => Ok(()),
+            WriterState::Gone => Ok(()),
         }
     }
 
@@ -126,14 +117,14 @@ impl Writer {
     }
 
     fn flushed(&mut self, w: &mut World, what: &str, poll: FlushPoll) {
-        let was_waiting = self.state == State::WaitingFlush;
+        let was_waiting = self.state == WriterState::WaitingFlush;
         match poll {
             FlushPoll::Pending => {
                 w.core.ev(what, 0, 0);
                 if w.pipes[self.pipe].driver.model.unexamined() > 0 && !was_waiting {
                     w.core.coverage.hit(Mark::FlushWaited);
                 }
-                self.state = State::WaitingFlush;
+                self.state = WriterState::WaitingFlush;
             }
             FlushPoll::Done(outcome) => {
                 let (completed, canceled) = (outcome.completed, outcome.canceled);
@@ -147,14 +138,14 @@ impl Writer {
                 if was_waiting && !canceled && !completed {
                     w.core.coverage.hit(Mark::FlushResumed);
                 }
-                self.state = State::Active;
+                self.state = WriterState::Active;
             }
             FlushPoll::Failed(e) => {
                 w.core.ev(what, 9, 0);
                 if matches!(e, PipeError::ReaderFailed(_)) {
                     w.core.coverage.hit(Mark::FlushReaderFailed);
                 }
-                self.state = State::Active;
+                self.state = WriterState::Active;
             }
         }
     }
@@ -190,7 +181,7 @@ impl Writer {
             w.core.ev("complete-writer", u64::from(error), 0);
         }
         w.complete_writer(self.pipe, error, drop);
-        self.state = if drop { State::Gone } else { State::Completed };
+        self.state = if drop { WriterState::Gone } else { WriterState::Completed };
         Ok(())
     }
 }

@@ -94,8 +94,10 @@ pub struct Driver {
     pattern: bool,
     /// Names the pipe in messages (`""` or `"pipe 2: "`).
     name: String,
-    /// The last `get_memory`'s bytes, and how many of them are committed.
-    memory: Vec<u8>,
+    /// The last `get_memory`: its start offset, its length, the bytes
+    /// copied into it over the pattern, and how many of it are committed.
+    memory: (u64, usize),
+    data: Vec<u8>,
     committed: usize,
 }
 
@@ -111,7 +113,8 @@ impl Driver {
             ops: 0,
             pattern: true,
             name: String::new(),
-            memory: Vec::new(),
+            memory: (0, 0),
+            data: Vec::new(),
             committed: 0,
         }
     }
@@ -142,7 +145,12 @@ impl Driver {
     }
 
     /// Compares a call with nothing to return.
-    fn unit(&self, what: &str, expected: &Outcome, actual: Result<(), PipeError>) -> Checked<Result<(), PipeError>> {
+    fn unit(
+        &self,
+        what: &dyn core::fmt::Display,
+        expected: &Outcome,
+        actual: Result<(), PipeError>,
+    ) -> Checked<Result<(), PipeError>> {
         match (expected, &actual) {
             (Outcome::Err(e), Err(a)) if same_error(e, a) => Ok(actual),
             (Outcome::Done | Outcome::Memory { .. } | Outcome::Flushed(_) | Outcome::Unknown, Ok(())) => Ok(actual),
@@ -166,12 +174,13 @@ impl Driver {
                 for (i, byte) in memory.iter_mut().enumerate() {
                     *byte = pattern_byte(start + i as u64);
                 }
+                self.data.clear();
                 if let Some(data) = data {
                     let n = data.len().min(len);
                     memory[..n].copy_from_slice(&data[..n]);
+                    self.data.extend_from_slice(&data[..n]);
                 }
-                self.memory.clear();
-                self.memory.extend_from_slice(memory);
+                self.memory = (start, len);
                 self.committed = 0;
                 self.model.memory_returned(hint, len);
                 Ok(Ok(len))
@@ -188,10 +197,14 @@ impl Driver {
     pub fn advance(&mut self, n: usize) -> Checked<Result<(), PipeError>> {
         let expected = self.apply(&Op::Advance { n });
         let actual = self.writer.as_mut().map_or(Ok(()), |w| w.advance(n));
-        let actual = self.unit(&format!("advance({n})"), &expected, actual)?;
+        let actual = self.unit(&format_args!("advance({n})"), &expected, actual)?;
         if actual.is_ok() {
-            let end = (self.committed + n).min(self.memory.len());
-            self.log.extend_from_slice(&self.memory[self.committed..end]);
+            let (start, len) = self.memory;
+            let end = (self.committed + n).min(len);
+            let data = &self.data;
+            self.log.extend(
+                (self.committed..end).map(|i| data.get(i).copied().unwrap_or_else(|| pattern_byte(start + i as u64))),
+            );
             self.committed = end;
         }
         Ok(actual)
@@ -294,13 +307,13 @@ impl Driver {
     /// One poll of a read under `waker` (`min > 0`: `poll_read_at_least`),
     /// or a `try_read` when `!wait`. A resolved read must match the model
     /// (start, length, flags, bytes), the committed bytes, and R1; `then`
-    /// sees it (and the model) before the reader moves on.
+    /// sees it, its bytes and the model before the reader moves on.
     pub fn read<T>(
         &mut self,
         waker: &Waker,
         min: usize,
         wait: bool,
-        then: impl FnOnce(&ReadResult<'_>, &Model) -> Checked<T>,
+        then: impl FnOnce(&ReadResult<'_>, ReadOutcome, &Model) -> Checked<T>,
     ) -> Checked<ReadPoll<T>> {
         let expected = self.apply(&if wait { Op::PollRead { min } } else { Op::TryRead });
         let Some(reader) = self.reader.as_mut() else { return Ok(ReadPoll::Failed(PipeError::ReaderCompleted)) };
@@ -316,7 +329,7 @@ impl Driver {
         } else {
             reader.poll_read_at_least(cx, min)
         };
-        let what = format!("read(min {min}, wait {wait})");
+        let what = || format!("read(min {min}, wait {wait})");
         match (&expected, actual) {
             (Outcome::ReadPending, Poll::Pending) => Ok(ReadPoll::Pending),
             (Outcome::Err(e), Poll::Ready(Err(a))) if same_error(e, &a) => Ok(ReadPoll::Failed(a)),
@@ -335,22 +348,23 @@ impl Driver {
                     return mismatch(
                         &self.name,
                         format!(
-                        "{what}: model says {expected:?}, pipe answered Read {{ start: {}, len: {}, completed: {}, \
+                            "{}: model says {expected:?}, pipe answered Read {{ start: {}, len: {}, completed: {}, \
                          canceled: {}, bytes: {bytes} }} (bytes match the writer's: {as_logged})",
-                        got.start,
-                        got.bytes.len(),
-                        got.completed,
-                        got.canceled
-                    ),
+                            what(),
+                            got.start,
+                            got.bytes.len(),
+                            got.completed,
+                            got.canceled
+                        ),
                     );
                 }
                 if !got.completed && !got.canceled && got.bytes.is_empty() {
-                    return mismatch(&self.name, format!("R1: {what} resolved with an empty buffer"));
+                    return mismatch(&self.name, format!("R1: {} resolved with an empty buffer", what()));
                 }
-                then(&result, &self.model).map(ReadPoll::Ready)
+                then(&result, got, &self.model).map(ReadPoll::Ready)
             }
             (_, actual) => {
-                mismatch(&self.name, format!("{what}: model says {expected:?}, pipe answered {}", describe(actual)))
+                mismatch(&self.name, format!("{}: model says {expected:?}, pipe answered {}", what(), describe(actual)))
             }
         }
     }
@@ -369,7 +383,7 @@ impl Driver {
             examined_foreign,
         });
         let actual = self.reader.as_mut().map_or(Ok(()), |r| r.advance_to(consumed, examined));
-        self.unit("advance_to", &expected, actual)
+        self.unit(&"advance_to", &expected, actual)
     }
 
     /// After a step: the counters and completion flags equal the model's,

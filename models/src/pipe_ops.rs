@@ -242,7 +242,7 @@ impl Harness {
     /// offset of a resolved buffer.
     fn read(&mut self, min: usize, wait: bool) {
         let consumed = self.consumed;
-        let poll = self.pipe.read(self.reader_waker.poll(), min, wait, |result, _| {
+        let poll = self.pipe.read(self.reader_waker.poll(), min, wait, |result, _, _| {
             let buffer = result.buffer();
             // R2: the buffer starts where the reader consumed to.
             let start = buffer.start().offset();

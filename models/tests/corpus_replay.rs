@@ -1,9 +1,10 @@
 //! Replays every committed fuzz corpus file through the fuzz targets' own
 //! check functions, so the normal test suite re-checks the corpus on stable
 //! (S1–S4). The checks are the ones the fuzz targets call.
-// Not built under `--cfg loom`: the pipe then runs on loom's types, which
-// work only inside `loom::model` (see pipe-core/tests/loom_flush_wakes_reader.rs).
-#![cfg(not(loom))]
+// Not built under `--cfg loom` or feature `shuttle`: the pipe then runs on
+// the model checker's types, which work only inside its model (see
+// pipe-core/tests/loom_flush_wakes_reader.rs).
+#![cfg(not(any(loom, feature = "shuttle")))]
 
 use std::path::PathBuf;
 

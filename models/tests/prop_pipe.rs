@@ -3,9 +3,10 @@
 //! end-to-end delivery property that needs no model. Thresholds and segment
 //! sizes are tiny, so pause/resume edges and segment boundaries are hit in
 //! almost every case (W1–W9, R1–R13, M2, C2).
-// Not built under `--cfg loom`: the pipe then runs on loom's types, which
-// work only inside `loom::model` (see pipe-core/tests/loom_flush_wakes_reader.rs).
-#![cfg(not(loom))]
+// Not built under `--cfg loom` or feature `shuttle`: the pipe then runs on
+// the model checker's types, which work only inside its model (see
+// pipe-core/tests/loom_flush_wakes_reader.rs).
+#![cfg(not(any(loom, feature = "shuttle")))]
 
 use std::future::Future;
 use std::pin::pin;

@@ -4,7 +4,7 @@
 
 use std::fmt::Write as _;
 
-use models::driver::{Driver, Wait};
+use models::driver::Driver;
 use models::reference::Model;
 use pipe_core::{pipe, PipeOptions};
 
@@ -110,13 +110,14 @@ struct Run {
 }
 
 impl Run {
-    /// `(task, pipe, event)` for every waiting task.
-    fn waits(&self) -> Vec<(usize, usize, Wait)> {
-        let mut waits = Vec::new();
+    /// Snapshots what every task waits for, `(task, pipe, event)`, for the
+    /// tasks', the faults' and the liveness check's view.
+    fn snapshot_waits(&mut self) {
+        let waits = &mut self.world.waits;
+        waits.clear();
         for (t, task) in self.tasks.iter().enumerate() {
-            waits.extend(task.waits().into_iter().map(|(p, w)| (t, p, w)));
+            task.waits(t, waits);
         }
-        waits
     }
 
     /// Tee: each sink received a prefix of the source's stream, all of it
@@ -195,16 +196,16 @@ impl Tasks for Run {
 
     fn runnable(&self, task: usize) -> bool {
         let t = &self.tasks[task];
-        !t.gone() && (t.waits().is_empty() || self.world.core.woken[task])
+        !t.gone() && (!t.waiting() || self.world.core.woken[task])
     }
 
     fn chaos(&mut self) -> Check {
-        self.world.waits = self.waits();
+        self.snapshot_waits();
         self.world.chaos(self.tasks.len())
     }
 
     fn task_step(&mut self, task: usize) -> Check {
-        self.world.waits = self.waits();
+        self.snapshot_waits();
         self.tasks[task].step(task, &mut self.world)
     }
 
@@ -213,7 +214,8 @@ impl Tasks for Run {
     }
 
     fn check_liveness(&mut self) -> Check {
-        self.world.check_liveness(&self.waits(), || self.describe())
+        self.snapshot_waits();
+        self.world.check_liveness(|| self.describe())
     }
 
     /// End of run: every half gone, every segment back (M3), and the

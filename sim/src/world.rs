@@ -53,7 +53,8 @@ pub(crate) struct World {
     /// A completion with an error or before the end of the stream happened:
     /// a topology's readers may get a prefix only.
     pub(crate) cut: bool,
-    /// `(task, pipe, what it waits for)` as the current step began.
+    /// `(task, pipe, what it waits for)`, as of the last snapshot (before
+    /// the faults, before a task's step, and for the liveness check).
     pub(crate) waits: Vec<(usize, usize, Wait)>,
 }
 
@@ -163,9 +164,9 @@ impl World {
         let waker = core.wakers[task].clone();
         let Pipe { driver, name, .. } = &mut pipes[p];
         let name = &*name;
-        let poll = driver.read(&waker, min, wait, |result, model| {
+        let poll = driver.read(&waker, min, wait, |result, got, model| {
             let buffer = result.buffer();
-            let bytes = buffer.to_vec();
+            let bytes = got.bytes;
             let len = bytes.len();
             let a = core.rng.range(0, len);
             let b = core.rng.range(a, len);
@@ -300,8 +301,8 @@ impl World {
 
     /// C2: a task waiting, with no wake on its way, for an event its pipe's
     /// model says happened lost a wakeup.
-    pub(crate) fn check_liveness(&self, waits: &[(usize, usize, Wait)], describe: impl Fn() -> String) -> Check {
-        for &(task, p, wait) in waits {
+    pub(crate) fn check_liveness(&self, describe: impl Fn() -> String) -> Check {
+        for &(task, p, wait) in &self.waits {
             if !self.core.wake_pending(task) && self.pipes[p].driver.would_resolve(wait) {
                 return self.core.err(
                     "lost-wakeup",

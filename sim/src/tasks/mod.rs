@@ -57,17 +57,28 @@ impl Task {
         }
     }
 
-    /// What the task waits for, `(pipe, event)`; empty while it can run.
-    pub(crate) fn waits(&self) -> Vec<(usize, Wait)> {
+    /// What the task `me` waits for, as `(me, pipe, event)` pushed onto `into`.
+    pub(crate) fn waits(&self, me: usize, into: &mut Vec<(usize, usize, Wait)>) {
         match self {
             Task::Writer(Writer { pipe, state: WriterState::WaitingFlush })
-            | Task::Source(Source { pipe, state: WriterState::WaitingFlush }) => vec![(*pipe, Wait::Flush)],
+            | Task::Source(Source { pipe, state: WriterState::WaitingFlush }) => into.push((me, *pipe, Wait::Flush)),
             Task::Reader(Reader { pipe, state: ReaderState::WaitingRead { min }, .. })
             | Task::Sink(Sink { pipe, state: ReaderState::WaitingRead { min }, .. }) => {
-                vec![(*pipe, Wait::Read { min: *min })]
+                into.push((me, *pipe, Wait::Read { min: *min }))
             }
-            Task::Relay(r) => r.waits(),
-            _ => Vec::new(),
+            Task::Relay(r) => r.waits(me, into),
+            _ => {}
+        }
+    }
+
+    /// The task waits for an event (and runs only when woken).
+    pub(crate) fn waiting(&self) -> bool {
+        match self {
+            Task::Writer(t) => t.state == WriterState::WaitingFlush,
+            Task::Source(t) => t.state == WriterState::WaitingFlush,
+            Task::Reader(t) => matches!(t.state, ReaderState::WaitingRead { .. }),
+            Task::Sink(t) => matches!(t.state, ReaderState::WaitingRead { .. }),
+            Task::Relay(t) => t.waiting(),
         }
     }
 

@@ -117,7 +117,7 @@ impl Reader {
         match w.core.rng.below(5) {
             0 => {
                 // A second read while one is outstanding.
-                let read = w.pipes[self.pipe].driver.read(&w.core.wakers[me], 0, false, |_, _| Ok(()));
+                let read = w.pipes[self.pipe].driver.read(&w.core.wakers[me], 0, false, |_, _, _| Ok(()));
                 w.core.ev("second-read", 0, 0);
                 w.core.coverage.hit(Mark::MisuseReader);
                 match w.core.checked(read)? {

@@ -56,15 +56,19 @@ impl Relay {
         }
     }
 
-    /// What the relay waits for: `(pipe, event)`.
-    pub(crate) fn waits(&self) -> Vec<(usize, Wait)> {
+    /// What the relay `me` waits for, as `(me, pipe, event)` pushed onto `into`.
+    pub(crate) fn waits(&self, me: usize, into: &mut Vec<(usize, usize, Wait)>) {
         match self.state {
-            State::WaitingRead { min } => vec![(self.srcs[self.cur], Wait::Read { min })],
-            State::Flushing { pending } => {
-                self.dests.iter().enumerate().filter(|&(i, _)| pending[i]).map(|(_, &p)| (p, Wait::Flush)).collect()
-            }
-            _ => Vec::new(),
+            State::WaitingRead { min } => into.push((me, self.srcs[self.cur], Wait::Read { min })),
+            State::Flushing { pending } => into
+                .extend(self.dests.iter().enumerate().filter(|&(i, _)| pending[i]).map(|(_, &p)| (me, p, Wait::Flush))),
+            _ => {}
         }
+    }
+
+    /// The relay waits on a read or on a flush.
+    pub(crate) fn waiting(&self) -> bool {
+        matches!(self.state, State::WaitingRead { .. } | State::Flushing { .. })
     }
 
     /// One step of the task `me`.

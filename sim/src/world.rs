@@ -37,6 +37,13 @@ pub(crate) struct Held {
     pub(crate) canceled: bool,
 }
 
+/// One half of a pipe.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Half {
+    Writer,
+    Reader,
+}
+
 /// How a waiting task gives up (faults of the fault phase).
 pub(crate) enum GiveUp {
     /// It drops its future (cancel at an await point).
@@ -112,39 +119,32 @@ impl World {
         None
     }
 
-    /// Completes pipe `p`'s writer: by dropping it (`drop` without
+    /// Completes pipe `p`'s `half`: by dropping it (`drop` without
     /// `error`) or with `complete`, then dropped too when `drop`.
-    pub(crate) fn complete_writer(&mut self, p: usize, error: bool, drop: bool) {
-        if self.waits_on(p, true) {
+    pub(crate) fn complete(&mut self, p: usize, half: Half, error: bool, drop: bool) {
+        // The other half waits on this one.
+        if self.waits_on(p, half == Half::Writer) {
             self.core.coverage.hit(Mark::CompletionWhileWaiting);
         }
         let driver = &mut self.pipes[p].driver;
-        if drop && !error {
-            driver.drop_writer();
-        } else {
-            driver.complete_writer(error);
-            if drop {
-                driver.writer = None;
+        match (half, drop && !error) {
+            (Half::Writer, true) => driver.drop_writer(),
+            (Half::Reader, true) => driver.drop_reader(),
+            (Half::Writer, false) => {
+                driver.complete_writer(error);
+                if drop {
+                    driver.writer = None;
+                }
+            }
+            (Half::Reader, false) => {
+                driver.complete_reader(error);
+                if drop {
+                    driver.reader = None;
+                }
             }
         }
-        if error {
+        if error && half == Half::Writer {
             self.core.coverage.hit(Mark::WriterFailed);
-        }
-    }
-
-    /// Completes pipe `p`'s reader, like [`complete_writer`](Self::complete_writer).
-    pub(crate) fn complete_reader(&mut self, p: usize, error: bool, drop: bool) {
-        if self.waits_on(p, false) {
-            self.core.coverage.hit(Mark::CompletionWhileWaiting);
-        }
-        let driver = &mut self.pipes[p].driver;
-        if drop && !error {
-            driver.drop_reader();
-        } else {
-            driver.complete_reader(error);
-            if drop {
-                driver.reader = None;
-            }
         }
     }
 
@@ -204,24 +204,18 @@ impl World {
     // The calls of the topology tasks (sources, relays, sinks), with their
     // events; the single pipe's tasks record theirs in their own format.
 
-    /// [`complete_writer`](Self::complete_writer), recorded.
-    pub(crate) fn end_writer(&mut self, p: usize, error: bool, drop: bool) {
+    /// [`complete`](Self::complete), recorded.
+    pub(crate) fn end(&mut self, p: usize, half: Half, error: bool, drop: bool) {
+        let (dropped, completed) = match half {
+            Half::Writer => ("drop-writer", "complete-writer"),
+            Half::Reader => ("drop-reader", "complete-reader"),
+        };
         if drop && !error {
-            self.core.ev("drop-writer", p as u64, 0);
+            self.core.ev(dropped, p as u64, 0);
         } else {
-            self.core.ev("complete-writer", p as u64, u64::from(error));
+            self.core.ev(completed, p as u64, u64::from(error));
         }
-        self.complete_writer(p, error, drop);
-    }
-
-    /// [`complete_reader`](Self::complete_reader), recorded.
-    pub(crate) fn end_reader(&mut self, p: usize, error: bool, drop: bool) {
-        if drop && !error {
-            self.core.ev("drop-reader", p as u64, 0);
-        } else {
-            self.core.ev("complete-reader", p as u64, u64::from(error));
-        }
-        self.complete_reader(p, error, drop);
+        self.complete(p, half, error, drop);
     }
 
     /// Commits `data` into pipe `p` with `get_memory`/`advance` (no flush),

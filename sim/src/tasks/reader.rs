@@ -6,7 +6,7 @@ use pipe_core::{PipeError, Position, Sequence};
 use crate::coverage::Mark;
 use crate::sched::{Check, Core};
 use crate::tasks::state::ReaderState;
-use crate::world::{GiveUp, World};
+use crate::world::{GiveUp, Half, World};
 
 /// A reader task: `poll_read`, `poll_read_at_least`, `try_read`, cancel,
 /// complete, drop; after each read it consumes all, part, a random amount,
@@ -156,7 +156,7 @@ impl Reader {
         } else {
             w.core.ev("complete-reader", u64::from(error), 0);
         }
-        w.complete_reader(self.pipe, error, drop);
+        w.complete(self.pipe, Half::Reader, error, drop);
         self.state = if drop { ReaderState::Gone } else { ReaderState::Completed };
         Ok(())
     }

@@ -6,7 +6,7 @@ use pipe_core::PipeError;
 
 use crate::coverage::Mark;
 use crate::sched::Check;
-use crate::world::World;
+use crate::world::{Half, World};
 
 /// Where the relay is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -90,10 +90,10 @@ impl Relay {
             self.dests.iter().enumerate().filter(|&(i, _)| self.dest_open[i]).map(|(_, &p)| p).collect();
         self.state = State::Gone;
         for p in srcs {
-            w.end_reader(p, false, true);
+            w.end(p, Half::Reader, false, true);
         }
         for p in dests {
-            w.end_writer(p, error, true);
+            w.end(p, Half::Writer, error, true);
         }
     }
 
@@ -142,7 +142,7 @@ impl Relay {
                     // Forward the failure: complete the outputs with an error.
                     w.cut = true;
                     self.src_done[cur] = true;
-                    w.end_reader(src, false, true);
+                    w.end(src, Half::Reader, false, true);
                     self.shutdown(w, true);
                     return Ok(());
                 }
@@ -170,7 +170,7 @@ impl Relay {
                     w.core.coverage.hit(Mark::FanInRelaySwitchedSources);
                 }
                 if self.src_done[cur] {
-                    w.end_reader(src, false, true);
+                    w.end(src, Half::Reader, false, true);
                 }
                 let mut pending = [false; 2];
                 if !chunk.is_empty() {
@@ -197,7 +197,7 @@ impl Relay {
             FlushPoll::Done(o) if !o.completed => false,
             FlushPoll::Done(_) | FlushPoll::Failed(_) => {
                 // That branch's reader is gone: stop writing to it.
-                w.end_writer(p, false, true);
+                w.end(p, Half::Writer, false, true);
                 self.dest_open[i] = false;
                 if self.dests.len() == 2 && self.dest_open[1 - i] {
                     w.core.coverage.hit(Mark::TeeBranchClosedEarly);

@@ -6,7 +6,7 @@ use pipe_core::PipeError;
 use crate::coverage::Mark;
 use crate::sched::Check;
 use crate::tasks::state::ReaderState;
-use crate::world::{GiveUp, World};
+use crate::world::{GiveUp, Half, World};
 
 /// A sink reader: read, `read_at_least`, `try_read`, partial consume,
 /// examine ahead, cancel, complete early, abandon a waiting read.
@@ -81,7 +81,7 @@ impl Sink {
         if !at_end {
             w.cut = true;
         }
-        w.end_reader(self.pipe, error, drop);
+        w.end(self.pipe, Half::Reader, error, drop);
         self.state = if drop { ReaderState::Gone } else { ReaderState::Completed };
         Ok(())
     }

@@ -4,7 +4,7 @@ use models::driver::{pattern, By, FlushPoll};
 
 use crate::sched::Check;
 use crate::tasks::state::WriterState;
-use crate::world::{GiveUp, World};
+use crate::world::{GiveUp, Half, World};
 
 /// A source writer: pattern bytes by `get_memory`/`advance` or `write`, a
 /// flush cadence, cancel, complete at a random point (with or without
@@ -84,7 +84,7 @@ impl Source {
         let error = !w.core.draining && w.core.rng.chance(w.cfg.complete_with_error);
         let drop = w.core.rng.chance(w.cfg.drop_instead) && !error;
         w.cut |= error;
-        w.end_writer(self.pipe, error, drop);
+        w.end(self.pipe, Half::Writer, error, drop);
         self.state = if drop { WriterState::Gone } else { WriterState::Completed };
         Ok(())
     }

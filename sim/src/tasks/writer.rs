@@ -6,7 +6,7 @@ use pipe_core::PipeError;
 use crate::coverage::Mark;
 use crate::sched::Check;
 use crate::tasks::state::WriterState;
-use crate::world::{GiveUp, World};
+use crate::world::{GiveUp, Half, World};
 
 /// A writer task: `get_memory`+`advance` (sometimes less than asked,
 /// sometimes in two parts), `poll_flush`, `write`, cancel, complete with or
@@ -180,7 +180,7 @@ impl Writer {
         } else {
             w.core.ev("complete-writer", u64::from(error), 0);
         }
-        w.complete_writer(self.pipe, error, drop);
+        w.complete(self.pipe, Half::Writer, error, drop);
         self.state = if drop { WriterState::Gone } else { WriterState::Completed };
         Ok(())
     }

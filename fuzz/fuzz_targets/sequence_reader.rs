@@ -3,6 +3,6 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use pipe_core_fuzz::checks::{check_reader, ReaderCase};
+use models::sequence_checks::{check_reader, ReaderCase};
 
 fuzz_target!(|case: ReaderCase| check_reader(&case));

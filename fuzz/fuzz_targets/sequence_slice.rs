@@ -3,6 +3,6 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use pipe_core_fuzz::checks::{check_slice, SliceCase};
+use models::sequence_checks::{check_slice, SliceCase};
 
 fuzz_target!(|case: SliceCase| check_slice(&case));

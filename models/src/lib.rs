@@ -1,4 +1,12 @@
-//! Loom and shuttle models of every wakeup path of `pipe-core` (rule C2).
+//! Models of `pipe-core`, outside the product crate:
+//!
+//! - [`reference`]: the reference model of the contract (`docs/semantics.md`);
+//! - [`driver`]: the one differential driver that applies each operation to
+//!   the real pipe and to the model and compares them (the simulator, the
+//!   `pipe_ops` fuzz target and the property tests all use it);
+//! - [`pipe_ops`] and [`sequence_checks`]: the fuzz targets' cases and
+//!   oracles, shared with the property tests and the corpus replay;
+//! - loom and shuttle models of every wakeup path (rule C2), below.
 //!
 //! Each path is one scenario in [`scenarios`], written once against the
 //! [`Runtime`] trait and run by two test files named after it:
@@ -21,7 +29,11 @@ use core::future::Future;
 
 use pipe_core::{PipeOptions, PipeReader, PipeWriter, Position, ReadResult};
 
+pub mod driver;
+pub mod pipe_ops;
+pub mod reference;
 pub mod scenarios;
+pub mod sequence_checks;
 
 #[cfg(loom)]
 pub mod loom_runner;

@@ -62,8 +62,6 @@ extern crate std;
 #[doc(hidden)]
 pub mod bugs;
 mod error;
-#[cfg(feature = "reference-model")]
-pub mod model;
 mod options;
 mod pipe;
 mod pool;

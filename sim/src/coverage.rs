@@ -3,9 +3,24 @@
 //! Each run records which marks it reached; a campaign counts, per mark, the
 //! seeds that reached it, and fails if one was never reached.
 
-/// An interesting state a campaign must reach.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Mark {
+/// Declares [`Mark`] and [`Mark::ALL`] from one list, so the table cannot
+/// miss a variant or list one twice.
+macro_rules! marks {
+    ($($(#[$doc:meta])* $mark:ident,)*) => {
+        /// An interesting state a campaign must reach.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum Mark {
+            $($(#[$doc])* $mark,)*
+        }
+
+        impl Mark {
+            /// Every mark, in report order.
+            pub const ALL: [Mark; [$(stringify!($mark),)*].len()] = [$(Mark::$mark,)*];
+        }
+    };
+}
+
+marks! {
     /// A flush crossed the pause threshold (W6).
     WriterPaused,
     /// ... with unexamined bytes exactly at the threshold.
@@ -98,55 +113,10 @@ pub enum Mark {
     RelayForwardedError,
 }
 
-impl Mark {
-    /// Every mark, in report order.
-    pub const ALL: [Mark; 44] = [
-        Mark::WriterPaused,
-        Mark::PausedAtExactThreshold,
-        Mark::FlushWaited,
-        Mark::ResumedByAdvance,
-        Mark::ResumedByReadAtLeast,
-        Mark::ResumedByReaderCompletion,
-        Mark::FlushResumed,
-        Mark::FlushWokenByCancel,
-        Mark::ReadWokenByCancel,
-        Mark::StickyReadCancel,
-        Mark::ReadWokenByCompletion,
-        Mark::ReadAtLeastSatisfied,
-        Mark::ExaminedAtEndWait,
-        Mark::ExaminedAllConsumedNothing,
-        Mark::ReadSpans3Segments,
-        Mark::ReadCompletedEmpty,
-        Mark::ReadWriterFailed,
-        Mark::FlushReaderFailed,
-        Mark::FlushAfterReaderCompleted,
-        Mark::WriterFailed,
-        Mark::CompletionWhileWaiting,
-        Mark::CancelWhileReadWaits,
-        Mark::CancelWhileFlushWaits,
-        Mark::TryReadNone,
-        Mark::DelimiterFound,
-        Mark::AbovePause,
-        Mark::MisuseReader,
-        Mark::MisuseWriter,
-        Mark::AbandonedRead,
-        Mark::AbandonedFlush,
-        Mark::DelayedWake,
-        Mark::DuplicatedWake,
-        Mark::SpuriousWake,
-        Mark::PoolRanDry,
-        Mark::PoolShortSegment,
-        Mark::TeeRelayPausedByOneBranch,
-        Mark::TeeBranchClosedEarly,
-        Mark::TeeCompletionPropagated,
-        Mark::TeeEndToEnd,
-        Mark::FanInRelaySwitchedSources,
-        Mark::FanInRelayWaitedForSource,
-        Mark::FanInCompletionPropagated,
-        Mark::FanInEndToEnd,
-        Mark::RelayForwardedError,
-    ];
+// A run's marks are bits of a `u64`.
+const _: () = assert!(Mark::ALL.len() <= 64);
 
+impl Mark {
     /// The mark's name in reports.
     pub fn name(self) -> String {
         let debug = format!("{self:?}");

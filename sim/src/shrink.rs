@@ -4,7 +4,8 @@
 //! draws gives shorter runs with smaller sizes and fewer faults. A candidate
 //! is kept when it still fails with the same kind of failure.
 
-use crate::run::{run, RunReport, Source};
+use crate::report::RunReport;
+use crate::scenario::{run, Source};
 
 /// The smallest failing run found and how many runs it took.
 #[derive(Debug)]

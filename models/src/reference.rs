@@ -1,14 +1,14 @@
 //! A reference model of the pipe contract (`docs/semantics.md`), for tests.
 //!
-//! Test support only (feature `reference-model`): the simulator, the fuzzers
-//! and the property tests drive the real pipe and this model with the same
-//! operations and compare the answers. The model shares no code with the
+//! Outside the product crate, so nothing test-only ships: the simulator, the
+//! fuzzers and the property tests drive the real pipe and this model with the
+//! same operations through [`crate::driver`] and compare the answers. The model shares no code with the
 //! implementation: it keeps the buffered bytes in a `VecDeque<u8>` and the
 //! contract's flags in plain fields.
 //!
 //! Conventions the harness must follow:
 //! - Offsets are absolute byte offsets from the pipe's start, as returned by
-//!   [`Position::offset`](crate::Position::offset).
+//!   [`Position::offset`](pipe_core::Position::offset).
 //! - The writer writes [`pattern_byte`]`(offset)` at every absolute offset,
 //!   so the model knows the bytes without being told them.
 //! - After [`Op::GetMemory`] the harness reports the length it got with
@@ -20,11 +20,9 @@
 //!   `try_read`. A waiter stays registered (as in the real pipe) until a wake
 //!   takes it or a read resolves, even if the harness drops the future.
 
-use alloc::collections::VecDeque;
-use alloc::format;
-use alloc::vec::Vec;
+use std::collections::VecDeque;
 
-use crate::{CompletionError, PipeError};
+use pipe_core::{CompletionError, PipeError};
 
 /// The byte a harness writes at absolute offset `offset`.
 ///

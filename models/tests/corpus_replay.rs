@@ -1,18 +1,14 @@
 //! Replays every committed fuzz corpus file through the fuzz targets' own
 //! check functions, so the normal test suite re-checks the corpus on stable
-//! (S1–S4). The checks are the fuzz package's `checks.rs`, included as is.
-// Not built under `--cfg loom`: the pipe then runs on loom's types, which
-// work only inside `loom::model` (see loom_flush_wakes_reader.rs).
-#![cfg(not(loom))]
-
-#[path = "../../fuzz/src/checks.rs"]
-#[allow(dead_code)]
-mod checks;
-#[path = "../../fuzz/src/pipe_ops.rs"]
-#[allow(dead_code)]
-mod pipe_ops;
+//! (S1–S4). The checks are the ones the fuzz targets call.
+// Not built under `--cfg loom` or feature `shuttle`: the pipe then runs on
+// the model checker's types, which work only inside its model (see
+// pipe-core/tests/loom_flush_wakes_reader.rs).
+#![cfg(not(any(loom, feature = "shuttle")))]
 
 use std::path::PathBuf;
+
+use models::{pipe_ops, sequence_checks as checks};
 
 /// Runs `check` on every file of `fuzz/corpus/<target>/`; returns how many.
 fn replay(target: &str, check: fn(&[u8])) -> usize {

@@ -1,14 +1,12 @@
 //! Property tests of `Sequence` and `SequenceReader` against a flat
 //! `Vec<u8>` (S1–S4). Segment layouts are tiny (0–5 bytes, empty segments
 //! common) so every slice and read crosses boundaries.
-// Not built under `--cfg loom`: the pipe then runs on loom's types, which
-// work only inside `loom::model` (see loom_flush_wakes_reader.rs).
-#![cfg(not(loom))]
+// Not built under `--cfg loom` or feature `shuttle`: the pipe then runs on
+// the model checker's types, which work only inside its model (see
+// pipe-core/tests/loom_flush_wakes_reader.rs).
+#![cfg(not(any(loom, feature = "shuttle")))]
 
-#[path = "../../fuzz/src/checks.rs"]
-#[allow(dead_code)]
-mod checks;
-
+use models::sequence_checks as checks;
 use pipe_core::{PipeError, Sequence, SequenceReader};
 use proptest::collection::vec;
 use proptest::prelude::*;
@@ -122,7 +120,6 @@ proptest! {
     }
 }
 
-#[cfg(feature = "bytes")]
 proptest! {
     #![proptest_config(ProptestConfig {
         failure_persistence: Some(Box::new(FileFailurePersistence::Direct("proptest-regressions/prop_sequence.txt"))),

@@ -3,9 +3,8 @@
 //! `pipe-core` and against a flat-`Vec<u8>` oracle, and panics on the first
 //! difference (rules S1–S4).
 //!
-//! Depends only on `pipe-core` and `arbitrary`, so `pipe-core`'s own test
-//! suite can include this file with `#[path]` and replay the corpus on
-//! stable.
+//! The fuzz crate depends on this crate by path; `tests/corpus_replay.rs`
+//! replays the committed corpus through the same functions on stable.
 
 use arbitrary::{Arbitrary, Unstructured};
 use pipe_core::{PipeError, Position, Sequence, SequenceReader};

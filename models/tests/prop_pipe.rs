@@ -1,22 +1,19 @@
 //! Property tests of partial reads and back pressure: random calls on the
-//! real pipe against the reference model (`pipe_core::model`), and an
+//! real pipe against the reference model (`models::reference`, through `models::driver`), and an
 //! end-to-end delivery property that needs no model. Thresholds and segment
 //! sizes are tiny, so pause/resume edges and segment boundaries are hit in
 //! almost every case (W1–W9, R1–R13, M2, C2).
-// Not built under `--cfg loom`: the pipe then runs on loom's types, which
-// work only inside `loom::model` (see loom_flush_wakes_reader.rs).
-#![cfg(not(loom))]
-
-#[path = "../../fuzz/src/pipe_ops.rs"]
-#[allow(dead_code)]
-mod pipe_ops;
+// Not built under `--cfg loom` or feature `shuttle`: the pipe then runs on
+// the model checker's types, which work only inside its model (see
+// pipe-core/tests/loom_flush_wakes_reader.rs).
+#![cfg(not(any(loom, feature = "shuttle")))]
 
 use std::future::Future;
 use std::pin::pin;
 use std::task::{Context, Waker};
 
+use models::pipe_ops::{check_pipe, Pick, PipeCase, PipeOp};
 use pipe_core::{pipe, PipeOptions};
-use pipe_ops::{check_pipe, Pick, PipeCase, PipeOp};
 use proptest::collection::vec;
 use proptest::prelude::*;
 use proptest::test_runner::FileFailurePersistence;

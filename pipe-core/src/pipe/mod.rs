@@ -11,24 +11,28 @@
 //! * `protocol.rs` — shared state and every transition, each returning what
 //!   must be woken;
 //! * `lock.rs` — the spin lock the transitions run under;
-//! * `writer.rs`, `reader.rs` — the halves: their own state, then "enter,
-//!   transition, leave, wake";
-//! * `futures.rs` — `Flush` and `Read`.
-
-use core::fmt;
+//! * `view.rs` — the reader's view of its outstanding read, which the read
+//!   transitions fill;
+//! * `writer.rs`, `reader.rs` — the halves (with their futures, `Flush` and
+//!   `Read`): their own state, then "enter, transition, leave, wake";
+//! * `cancel.rs` — `CancelHandle`.
+//!
+//! Imports run one way: `lock`, `view` ← `protocol` ← `cancel` ← the halves.
 
 use crate::sync::Arc;
 use crate::{PipeError, PipeOptions};
 
-mod futures;
+mod cancel;
 mod lock;
 mod protocol;
 mod reader;
+mod view;
 mod writer;
 
-pub use futures::{Flush, Read};
-pub use reader::{PipeReader, ReadResult};
-pub use writer::{FlushResult, PipeWriter};
+pub use cancel::CancelHandle;
+pub use protocol::{FlushResult, PipeStats};
+pub use reader::{PipeReader, Read, ReadResult};
+pub use writer::{Flush, PipeWriter};
 
 /// Builds a pipe and returns its two halves.
 ///
@@ -58,64 +62,4 @@ pub fn pipe(options: PipeOptions) -> Result<(PipeReader, PipeWriter), PipeError>
         state: lock::SpinLock::new(protocol::State::new(pause, resume, pool)),
     });
     Ok((PipeReader::new(shared.clone()), PipeWriter::new(shared)))
-}
-
-/// A snapshot of a pipe's counters, for diagnostics, tests and the simulator.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct PipeStats {
-    /// Offset just past the last flushed byte.
-    pub flushed_end: u64,
-    /// Offset the reader has consumed to.
-    pub consumed: u64,
-    /// Offset the reader has examined to.
-    pub examined: u64,
-    /// Whether back pressure holds the writer.
-    pub writer_paused: bool,
-    /// Segments rented by the pipe now.
-    pub segments_rented: usize,
-    /// Whether the writer has completed.
-    pub writer_completed: bool,
-    /// Whether the reader has completed.
-    pub reader_completed: bool,
-}
-
-impl PipeStats {
-    /// Flushed bytes the reader has not consumed.
-    pub fn buffered(&self) -> u64 {
-        self.flushed_end - self.consumed
-    }
-
-    /// Flushed bytes past the reader's examined position.
-    pub fn unexamined(&self) -> u64 {
-        self.flushed_end - self.examined
-    }
-}
-
-/// Cancels a pending read or flush from any thread (R9, W7).
-///
-/// Obtained from [`PipeReader::cancel_handle`] or
-/// [`PipeWriter::cancel_handle`]; useful while the half itself is borrowed by
-/// a pending future.
-#[derive(Clone)]
-pub struct CancelHandle {
-    shared: Arc<protocol::Shared>,
-}
-
-impl CancelHandle {
-    /// See [`PipeReader::cancel_pending_read`].
-    pub fn cancel_pending_read(&self) {
-        self.shared.enter(|s| s.cancel_read());
-    }
-
-    /// See [`PipeWriter::cancel_pending_flush`].
-    pub fn cancel_pending_flush(&self) {
-        self.shared.enter(|s| s.cancel_flush());
-    }
-}
-
-impl fmt::Debug for CancelHandle {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("CancelHandle").finish_non_exhaustive()
-    }
 }

@@ -29,14 +29,63 @@ use core::ptr::NonNull;
 use core::task::{Poll, Waker};
 
 use super::lock::SpinLock;
-use super::reader::{Outstanding, ReaderView};
-use super::writer::FlushResult;
-use super::PipeStats;
+use super::view::{Outstanding, ReaderView};
 #[cfg(pipe_core_bug)]
 use crate::bugs::{is_active as seeded, Bug};
 use crate::pool::{Segment, SegmentInner, SegmentPool};
 use crate::sequence::Cursor;
 use crate::{CompletionError, PipeError};
+
+/// The outcome of a flush (W4).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct FlushResult {
+    pub(super) completed: bool,
+    pub(super) canceled: bool,
+}
+
+impl FlushResult {
+    /// The reader has completed: further data goes nowhere (W9).
+    pub fn is_completed(&self) -> bool {
+        self.completed
+    }
+
+    /// The flush was canceled by `cancel_pending_flush` (W7).
+    pub fn is_canceled(&self) -> bool {
+        self.canceled
+    }
+}
+
+/// A snapshot of a pipe's counters, for diagnostics, tests and the simulator.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct PipeStats {
+    /// Offset just past the last flushed byte.
+    pub flushed_end: u64,
+    /// Offset the reader has consumed to.
+    pub consumed: u64,
+    /// Offset the reader has examined to.
+    pub examined: u64,
+    /// Whether back pressure holds the writer.
+    pub writer_paused: bool,
+    /// Segments rented by the pipe now.
+    pub segments_rented: usize,
+    /// Whether the writer has completed.
+    pub writer_completed: bool,
+    /// Whether the reader has completed.
+    pub reader_completed: bool,
+}
+
+impl PipeStats {
+    /// Flushed bytes the reader has not consumed.
+    pub fn buffered(&self) -> u64 {
+        self.flushed_end - self.consumed
+    }
+
+    /// Flushed bytes past the reader's examined position.
+    pub fn unexamined(&self) -> u64 {
+        self.flushed_end - self.examined
+    }
+}
 
 /// What both halves share.
 pub(super) struct Shared {

@@ -1,14 +1,14 @@
 //! The reading half: holds the view of its outstanding read, checks the
 //! positions it is given, and calls the protocol's read transitions.
 
-use alloc::vec::Vec;
 use core::fmt;
-use core::ptr::NonNull;
+use core::future::Future;
+use core::pin::Pin;
 use core::task::{Context, Poll};
 
-use super::futures::Read;
-use super::protocol::{Shared, State, Wake};
-use super::{CancelHandle, PipeStats};
+use super::cancel::CancelHandle;
+use super::protocol::{PipeStats, Shared, State, Wake};
+use super::view::{ReaderView, Views};
 use crate::sequence::{Cursor, Position, Sequence};
 use crate::sync::Arc;
 use crate::{CompletionError, PipeError};
@@ -21,67 +21,6 @@ pub struct PipeReader {
     /// Last examined offset (mirror of the shared one; only we change it).
     examined: u64,
     completed: bool,
-}
-
-/// The reader's view of its buffer, filled by the read transitions.
-pub(super) struct ReaderView {
-    /// Flushed bytes of each segment from the buffer's first segment on,
-    /// rebuilt by each read and cleared by each advance.
-    pub(super) views: Views,
-    /// Number of the segment `views[0]` shows.
-    pub(super) first_segment: u64,
-    /// The outstanding read's buffer bounds, if any.
-    pub(super) outstanding: Option<Outstanding>,
-}
-
-/// Read-only views of segment bytes, as raw slices.
-///
-/// Invariant: every view covers flushed bytes of a segment in the pipe's
-/// chain; the protocol keeps those segments in the chain and the writer
-/// never writes those bytes again while the read is outstanding, and the
-/// views are cleared before the read stops being outstanding (advance,
-/// completion). So while the reader is borrowed, each view may be read as
-/// a `&[u8]`.
-#[derive(Default)]
-pub(super) struct Views(Vec<NonNull<[u8]>>);
-
-// SAFETY: the views are shared, read-only access to bytes no one writes
-// while they exist (see the invariant), like `&[u8]`, which is `Send`.
-unsafe impl Send for Views {}
-// SAFETY: as above; `&[u8]` is `Sync`.
-unsafe impl Sync for Views {}
-
-impl Views {
-    pub(super) fn clear(&mut self) {
-        self.0.clear();
-    }
-
-    pub(super) fn push(&mut self, view: NonNull<[u8]>) {
-        self.0.push(view);
-    }
-
-    pub(super) fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-
-    /// The views as byte slices, for as long as the views are borrowed.
-    fn as_slices(&self) -> &[&[u8]] {
-        let views: &[NonNull<[u8]>] = &self.0;
-        // SAFETY: `NonNull<[u8]>` is a transparent `*const [u8]`, and
-        // pointers and references have the same layout, so the slice may be
-        // read as `&[&[u8]]`; each view may be read as `&[u8]` while `self`
-        // is borrowed (the type's invariant), and the returned lifetime is
-        // that borrow.
-        unsafe { &*(views as *const [NonNull<[u8]>] as *const [&[u8]]) }
-    }
-}
-
-#[derive(Clone, Copy, Debug)]
-pub(super) struct Outstanding {
-    pub(super) start: Cursor,
-    pub(super) end: Cursor,
-    pub(super) completed: bool,
-    pub(super) canceled: bool,
 }
 
 /// A successful read: the buffer and why the read resolved (R1, R2).
@@ -242,7 +181,7 @@ impl PipeReader {
 
     /// A handle that cancels reads or flushes from another task.
     pub fn cancel_handle(&self) -> CancelHandle {
-        CancelHandle { shared: self.shared.clone() }
+        CancelHandle::new(self.shared.clone())
     }
 
     /// Ends reading (R11, W9). Segments go back to the pool; the writer's
@@ -292,5 +231,48 @@ impl fmt::Debug for PipeReader {
             .field("outstanding", &self.view.outstanding.is_some())
             .field("completed", &self.completed)
             .finish_non_exhaustive()
+    }
+}
+
+/// Future of [`PipeReader::read`] and [`PipeReader::read_at_least`].
+#[must_use = "futures do nothing unless polled"]
+pub struct Read<'a> {
+    /// `None` once the future has resolved.
+    reader: Option<&'a mut PipeReader>,
+    min: usize,
+}
+
+impl<'a> Read<'a> {
+    pub(super) fn new(reader: &'a mut PipeReader, min: usize) -> Self {
+        Self { reader: Some(reader), min }
+    }
+}
+
+impl<'a> Future for Read<'a> {
+    type Output = Result<ReadResult<'a>, PipeError>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = &mut *self;
+        let Some(reader) = this.reader.take() else {
+            return Poll::Ready(Err(PipeError::PolledAfterCompletion));
+        };
+        match reader.poll_start_read(cx, this.min) {
+            Poll::Ready(Ok(())) => {
+                // A resolved read lends the reader to its result for `'a`.
+                let reader: &'a PipeReader = reader;
+                Poll::Ready(Ok(reader.outstanding_result()))
+            }
+            Poll::Ready(Err(error)) => Poll::Ready(Err(error)),
+            Poll::Pending => {
+                this.reader = Some(reader);
+                Poll::Pending
+            }
+        }
+    }
+}
+
+impl fmt::Debug for Read<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Read").field("min", &self.min).field("done", &self.reader.is_none()).finish()
     }
 }

@@ -2,12 +2,13 @@
 //! protocol's flush transitions.
 
 use core::fmt;
+use core::future::Future;
+use core::pin::Pin;
 use core::ptr::NonNull;
 use core::task::{Context, Poll};
 
-use super::futures::Flush;
-use super::protocol::Shared;
-use super::{CancelHandle, PipeStats};
+use super::cancel::CancelHandle;
+use super::protocol::{FlushResult, PipeStats, Shared};
 use crate::pool::{Segment, SegmentInner};
 use crate::sync::Arc;
 use crate::{CompletionError, PipeError};
@@ -36,25 +37,6 @@ pub struct PipeWriter {
 // API needs a shared writer across threads; `CancelHandle` is the `Sync`
 // way to reach a pipe from elsewhere.)
 unsafe impl Send for PipeWriter {}
-
-/// The outcome of a flush (W4).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct FlushResult {
-    pub(super) completed: bool,
-    pub(super) canceled: bool,
-}
-
-impl FlushResult {
-    /// The reader has completed: further data goes nowhere (W9).
-    pub fn is_completed(&self) -> bool {
-        self.completed
-    }
-
-    /// The flush was canceled by `cancel_pending_flush` (W7).
-    pub fn is_canceled(&self) -> bool {
-        self.canceled
-    }
-}
 
 impl PipeWriter {
     pub(super) fn new(shared: Arc<Shared>) -> Self {
@@ -204,7 +186,7 @@ impl PipeWriter {
 
     /// A handle that cancels reads or flushes from another task.
     pub fn cancel_handle(&self) -> CancelHandle {
-        CancelHandle { shared: self.shared.clone() }
+        CancelHandle::new(self.shared.clone())
     }
 
     /// Ends writing (W8, R10, R11). Advanced bytes are committed; later
@@ -251,5 +233,46 @@ impl fmt::Debug for PipeWriter {
             .field("unflushed", &self.unflushed)
             .field("completed", &self.completed)
             .finish_non_exhaustive()
+    }
+}
+
+/// Future of [`PipeWriter::flush`] and [`PipeWriter::write`].
+#[must_use = "the bytes are published already; await the future to honour back pressure"]
+pub struct Flush<'a> {
+    /// `None` once the future has resolved.
+    writer: Option<&'a mut PipeWriter>,
+    /// An outcome settled before the first poll (by `flush` or `write`).
+    early: Option<Result<FlushResult, PipeError>>,
+}
+
+impl<'a> Flush<'a> {
+    pub(super) fn new(writer: &'a mut PipeWriter, early: Option<Result<FlushResult, PipeError>>) -> Self {
+        Self { writer: Some(writer), early }
+    }
+}
+
+impl Future for Flush<'_> {
+    type Output = Result<FlushResult, PipeError>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = &mut *self;
+        if let Some(outcome) = this.early.take() {
+            this.writer = None;
+            return Poll::Ready(outcome);
+        }
+        let Some(writer) = this.writer.as_deref_mut() else {
+            return Poll::Ready(Err(PipeError::PolledAfterCompletion));
+        };
+        let poll = writer.poll_flush(cx);
+        if poll.is_ready() {
+            this.writer = None;
+        }
+        poll
+    }
+}
+
+impl fmt::Debug for Flush<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Flush").field("done", &self.writer.is_none()).finish()
     }
 }

@@ -91,6 +91,7 @@ impl PipeStats {
 pub(super) struct Shared {
     /// Identity that positions carry, to reject foreign ones (R6).
     pub(super) owner: usize,
+    /// Smallest segment the writer rents.
     pub(super) minimum_segment_size: usize,
     pub(super) state: SpinLock<State>,
 }

@@ -112,6 +112,7 @@ impl PipeWriter {
         }
         self.written += n;
         self.unflushed += n;
+        // Seeded bug `UnflushedVisible` (its hook is in the protocol).
         #[cfg(pipe_core_bug)]
         {
             let unflushed = self.unflushed;

@@ -7,9 +7,9 @@ use crate::sync::Arc;
 
 /// Cancels a pending read or flush from any thread (R9, W7).
 ///
-/// Obtained from [`PipeReader::cancel_handle`] or
-/// [`PipeWriter::cancel_handle`]; useful while the half itself is borrowed by
-/// a pending future.
+/// Obtained from [`PipeReader::cancel_handle`](crate::PipeReader::cancel_handle)
+/// or [`PipeWriter::cancel_handle`](crate::PipeWriter::cancel_handle); useful
+/// while the half itself is borrowed by a pending future.
 #[derive(Clone)]
 pub struct CancelHandle {
     shared: Arc<Shared>,
@@ -20,12 +20,12 @@ impl CancelHandle {
         Self { shared }
     }
 
-    /// See [`PipeReader::cancel_pending_read`].
+    /// See [`PipeReader::cancel_pending_read`](crate::PipeReader::cancel_pending_read).
     pub fn cancel_pending_read(&self) {
         self.shared.enter(|s| s.cancel_read());
     }
 
-    /// See [`PipeWriter::cancel_pending_flush`].
+    /// See [`PipeWriter::cancel_pending_flush`](crate::PipeWriter::cancel_pending_flush).
     pub fn cancel_pending_flush(&self) {
         self.shared.enter(|s| s.cancel_flush());
     }

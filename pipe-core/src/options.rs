@@ -21,6 +21,7 @@ pub const DEFAULT_MINIMUM_SEGMENT_SIZE: usize = 4_096;
 ///     .pause_writer_threshold(1024)
 ///     .resume_writer_threshold(512)
 ///     .minimum_segment_size(256);
+/// # #[cfg(not(loom))] // loom's types work only inside a model
 /// let (_reader, _writer) = pipe(options)?;
 /// # Ok::<(), pipe_core::PipeError>(())
 /// ```

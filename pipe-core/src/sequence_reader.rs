@@ -1,7 +1,8 @@
 //! `SequenceReader`: a cursor that parses a [`Sequence`] across segment
 //! boundaries (rule S4).
 
-use crate::bugs::bug;
+#[cfg(pipe_core_bug)]
+use crate::bugs::{is_active as seeded, Bug};
 use crate::sequence::{Cursor, Position, Sequence};
 use crate::PipeError;
 
@@ -50,8 +51,10 @@ impl<'a> SequenceReader<'a> {
             && cursor.segment < self.sequence.end.segment
             && cursor.index >= self.sequence.stop(cursor.segment)
         {
+            let index = 0;
             // Seeded bug: lands one byte into the next segment.
-            let index = usize::from(bug!(SequenceReaderBoundaryOffByOne) && cursor.index > 0);
+            #[cfg(pipe_core_bug)]
+            let index = if seeded(Bug::SequenceReaderBoundaryOffByOne) && cursor.index > 0 { 1 } else { index };
             cursor = Cursor { segment: cursor.segment + 1, index, offset: cursor.offset };
         }
         debug_assert!(cursor.offset <= self.sequence.end.offset);

@@ -119,69 +119,6 @@ mod plain_cell {
     }
 }
 
-/// A mutual-exclusion lock built on facade atomics, so loom and shuttle model
-/// it like any other atomic protocol, and usable in `no_std`.
-///
-/// Held only for short updates of the pipe's shared state: never across a
-/// byte copy, an allocation of segment memory by the pipe, or a wake.
-#[derive(Debug)]
-pub(crate) struct SpinLock<T> {
-    /// `true` while a thread is inside `with`.
-    locked: AtomicBool,
-    value: UnsafeCell<T>,
-}
-
-// SAFETY: `value` is only reached inside `with`, which the `locked` flag makes
-// exclusive; the `Acquire`/`Release` pair on `locked` orders the accesses.
-unsafe impl<T: Send> Sync for SpinLock<T> {}
-// SAFETY: moving the lock moves the `T`, which is `Send`.
-unsafe impl<T: Send> Send for SpinLock<T> {}
-
-impl<T> SpinLock<T> {
-    pub(crate) fn new(value: T) -> Self {
-        Self { locked: AtomicBool::new(false), value: UnsafeCell::new(value) }
-    }
-
-    /// Runs `f` with exclusive access to the value.
-    #[inline]
-    pub(crate) fn with<R>(&self, f: impl FnOnce(&mut T) -> R) -> R {
-        let mut spins = 0u32;
-        // Seeded bug: test, then set, in two steps (not atomic).
-        while crate::bugs::lock_not_atomic() && self.locked.load(crate::bugs::lock_acquire()) {
-            spin_wait(spins);
-        }
-        if crate::bugs::lock_not_atomic() {
-            self.locked.store(true, Ordering::Relaxed);
-        }
-        // Acquire: everything the previous holder wrote before its release
-        // store is visible inside our critical section.
-        while !crate::bugs::lock_not_atomic()
-            && self.locked.compare_exchange_weak(false, true, crate::bugs::lock_acquire(), Ordering::Relaxed).is_err()
-        {
-            while self.locked.load(Ordering::Relaxed) {
-                spin_wait(spins);
-                spins = spins.saturating_add(1);
-            }
-        }
-        let unlock = Unlock(&self.locked);
-        // SAFETY: `locked` is ours until `unlock` drops, so no other
-        // reference to the value exists.
-        let result = self.value.with_mut(|value| f(unsafe { &mut *value }));
-        drop(unlock);
-        result
-    }
-}
-
-/// Releases the lock even if the critical section unwinds.
-struct Unlock<'a>(&'a AtomicBool);
-
-impl Drop for Unlock<'_> {
-    fn drop(&mut self) {
-        // Release: publishes the critical section's writes to the next holder.
-        self.0.store(false, crate::bugs::lock_release());
-    }
-}
-
 /// Per-byte access tracking for segment memory.
 ///
 /// Segment bytes cross between the writer and reader threads without the

@@ -43,32 +43,8 @@ pub fn determinism_check(seed: u64) -> (u64, u64) {
 }
 
 /// Selects the seeded bug `name` (`None`: no bug); `false` if unknown.
-#[cfg(feature = "seeded-bugs")]
+/// Only in builds with `RUSTFLAGS="--cfg pipe_core_bug"`.
+#[cfg(pipe_core_bug)]
 pub fn activate_bug(name: Option<&str>) -> bool {
     pipe_core::bugs::activate(name)
 }
-
-/// Seeded bugs the simulator must catch: the logic-class ones (lost
-/// wakes, off-by-ones, examined/consumed confusion, cancel flags).
-pub const LOGIC_BUGS: &[&str] = &[
-    "lost_wake_on_flush",
-    "lost_wake_on_resume",
-    "lost_wake_on_cancel_read",
-    "lost_wake_on_cancel_flush",
-    "lost_wake_on_complete_writer",
-    "lost_wake_on_complete_reader",
-    "drop_writer_no_complete",
-    "drop_reader_no_complete",
-    "pause_edge_off_by_one",
-    "resume_edge_inverted",
-    "back_pressure_counts_consumed",
-    "examined_at_end_no_wait",
-    "cancel_read_not_cleared",
-    "cancel_flush_not_cleared",
-    "read_at_least_no_resume",
-    "cancel_read_not_sticky",
-    "cancel_flush_not_sticky",
-    "unflushed_visible",
-    "complete_drops_unflushed",
-    "slice_boundary_off_by_one",
-];

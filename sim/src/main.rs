@@ -6,7 +6,7 @@
 //! sim --replay S --trace                     one seed with the full step-by-step history
 //! sim --seed S --shrink                      reduce a failing seed and print the result
 //! sim --tape 1,2,3 [--trace]                 replay a (shrunk) tape
-//! sim --bug NAME ...                         activate a seeded bug (needs --features seeded-bugs)
+//! sim --bug NAME ...                         activate a seeded bug (needs RUSTFLAGS="--cfg pipe_core_bug")
 //! ```
 
 use std::io::Write as _;
@@ -55,7 +55,7 @@ fn parse() -> Result<Args, String> {
 fn replay_command(seed: u64, bug: Option<&str>) -> String {
     match bug {
         Some(bug) => {
-            format!("cargo run -p sim --release --features seeded-bugs -- --replay {seed} --trace --bug {bug}")
+            format!("RUSTFLAGS=\"--cfg pipe_core_bug\" cargo run -p sim --release --target-dir target/bugs -- --replay {seed} --trace --bug {bug}")
         }
         None => format!("cargo run -p sim --release -- --replay {seed} --trace"),
     }
@@ -78,10 +78,11 @@ fn print_shrunk(report: RunReport, bug: Option<&str>) {
     if let Some(trace) = &r.trace {
         print!("{trace}");
     }
-    let features = if bug.is_some() { " --features seeded-bugs" } else { "" };
+    let flags = if bug.is_some() { "RUSTFLAGS=\"--cfg pipe_core_bug\" " } else { "" };
+    let target_dir = if bug.is_some() { " --target-dir target/bugs" } else { "" };
     let bug = bug.map(|b| format!(" --bug {b}")).unwrap_or_default();
     println!(
-        "replay the shrunk history: cargo run -p sim --release{features} -- --trace{bug} --tape {}",
+        "replay the shrunk history: {flags}cargo run -p sim --release{target_dir} -- --trace{bug} --tape {}",
         format_tape(&r.tape)
     );
 }
@@ -99,18 +100,18 @@ fn main() -> ExitCode {
     };
     let bug = args.bug.as_deref();
     if let Some(name) = bug {
-        #[cfg(feature = "seeded-bugs")]
+        #[cfg(pipe_core_bug)]
         if !sim::activate_bug(Some(name)) {
             eprintln!("unknown seeded bug {name}");
             return ExitCode::from(2);
         }
-        #[cfg(not(feature = "seeded-bugs"))]
+        #[cfg(not(pipe_core_bug))]
         {
-            eprintln!("--bug {name} needs a build with --features seeded-bugs");
+            eprintln!("--bug {name} needs a build with RUSTFLAGS=\"--cfg pipe_core_bug\"");
             return ExitCode::from(2);
         }
     } else {
-        #[cfg(feature = "seeded-bugs")]
+        #[cfg(pipe_core_bug)]
         sim::activate_bug(None);
     }
 

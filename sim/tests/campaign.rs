@@ -4,6 +4,9 @@
 //! Optimized builds (`cargo test -p sim --release`) run 10,000 seeds; debug
 //! builds run 1,000 (the CLI, `cargo run -p sim --release -- --seeds 10000`,
 //! is the 10,000-seed default tier in `ci/sim`). `SIM_SEEDS` overrides.
+// Not built under `--cfg loom`: the pipe then runs on loom's types, which
+// work only inside a loom model.
+#![cfg(not(loom))]
 
 use sim::{run, CoverageCounts, Source};
 
@@ -14,7 +17,7 @@ fn seeds() -> u64 {
 
 #[test]
 fn seeds_pass_and_reach_every_coverage_goal() {
-    #[cfg(feature = "seeded-bugs")]
+    #[cfg(pipe_core_bug)]
     sim::activate_bug(None);
     let count = seeds();
     let mut coverage = CoverageCounts::default();

@@ -1,4 +1,7 @@
 //! The simulator is deterministic: one seed, one history.
+// Not built under `--cfg loom`: the pipe then runs on loom's types, which
+// work only inside a loom model.
+#![cfg(not(loom))]
 
 use sim::config::Scenario;
 use sim::{run, Source};

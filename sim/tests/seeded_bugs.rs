@@ -3,17 +3,42 @@
 //! also catch every one (their own checks bite); the table shows the first
 //! seed of each that fails.
 //!
-//! `cargo test -p sim --release --features seeded-bugs`. One test, so the
-//! process-global bug switch is never flipped by two tests at once.
+//! Which bugs the simulator must catch is the `sim` column of
+//! `ci/canaries.table`, the one home of the bug -> checker table.
+//!
+//! `RUSTFLAGS="--cfg pipe_core_bug" cargo test -p sim --release --test
+//! seeded_bugs --target-dir target/bugs`. One test, so the process-global
+//! bug switch is never flipped by two tests at once.
+#![cfg(all(pipe_core_bug, not(loom)))]
 
+use pipe_core::bugs::Bug;
 use sim::config::Scenario;
 use sim::shrink::shrink;
-use sim::{run, Source, LOGIC_BUGS};
+use sim::{run, Source};
+
+/// `(bug, simulator must catch it)` for every row of the table.
+fn table() -> Vec<(&'static str, bool)> {
+    include_str!("../../ci/canaries.table")
+        .lines()
+        .filter(|line| !line.trim().is_empty() && !line.starts_with('#'))
+        .map(|line| {
+            let columns: Vec<&str> = line.split_whitespace().collect();
+            assert_eq!(columns.len(), 5, "ci/canaries.table: a row needs 5 columns: {line}");
+            (columns[0], columns[4] == "sim")
+        })
+        .collect()
+}
 
 #[test]
 fn every_logic_bug_is_caught_replayed_and_shrunk() {
+    let rows = table();
+    let mut named: Vec<&str> = rows.iter().map(|(bug, _)| *bug).collect();
+    named.sort_unstable();
+    let mut all: Vec<&str> = Bug::ALL.iter().map(|(name, _)| *name).collect();
+    all.sort_unstable();
+    assert_eq!(named, all, "ci/canaries.table must list every seeded bug exactly once");
     let mut table = Vec::new();
-    for &bug in LOGIC_BUGS {
+    for bug in rows.iter().filter(|(_, sim)| *sim).map(|(bug, _)| *bug) {
         assert!(sim::activate_bug(Some(bug)), "unknown seeded bug {bug}");
         let caught = (0..10_000u64).find_map(|seed| {
             let report = run(Source::Seed(seed), false);

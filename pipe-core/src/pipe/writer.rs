@@ -1,0 +1,279 @@
+//! The writing half: fills segments and publishes them through the
+//! protocol's flush transitions.
+
+use core::fmt;
+use core::future::Future;
+use core::pin::Pin;
+use core::ptr::NonNull;
+use core::task::{Context, Poll};
+
+use super::cancel::CancelHandle;
+use super::protocol::{FlushResult, PipeStats, Shared};
+use crate::pool::{Segment, SegmentInner};
+use crate::sync::Arc;
+use crate::{CompletionError, PipeError};
+
+/// The writing half: fills segments (`get_memory`/`advance`) and publishes
+/// them (`flush`).
+pub struct PipeWriter {
+    pub(super) shared: Arc<Shared>,
+    /// The writer's current segment, also the back of the chain. Bytes
+    /// `written..capacity` are the writer's alone.
+    tail: Option<NonNull<SegmentInner>>,
+    /// Pipe offset of the tail's byte 0.
+    tail_base: u64,
+    /// Bytes written into the tail; never below the tail's flushed bytes.
+    written: usize,
+    /// Bytes advanced but not flushed (W3); may span segments.
+    unflushed: usize,
+    /// Bytes left of the memory last returned by `get_memory` (W2); with
+    /// `written`, at most the tail's capacity.
+    memory_len: usize,
+    completed: bool,
+}
+
+// SAFETY: the tail pointer is owned by the pipe; the writer half is its only
+// user, so moving the half moves that use. (The writer is not `Sync`: no
+// API needs a shared writer across threads; `CancelHandle` is the `Sync`
+// way to reach a pipe from elsewhere.)
+unsafe impl Send for PipeWriter {}
+
+impl PipeWriter {
+    pub(super) fn new(shared: Arc<Shared>) -> Self {
+        Self { shared, tail: None, tail_base: 0, written: 0, unflushed: 0, memory_len: 0, completed: false }
+    }
+
+    /// A writable contiguous slice of at least `max(hint, 1)` bytes (W1).
+    ///
+    /// A hint above the segment size gets a larger segment. Calling again
+    /// without `advance` returns memory at the same place while the current
+    /// segment still satisfies the hint.
+    pub fn get_memory(&mut self, hint: usize) -> Result<&mut [u8], PipeError> {
+        if self.completed {
+            return Err(PipeError::WriterCompleted);
+        }
+        let need = hint.max(1);
+        let tail = match self.tail {
+            // SAFETY: the tail is alive while it is the writer's.
+            Some(tail) if unsafe { tail.as_ref() }.capacity - self.written >= need => tail,
+            _ => self.start_segment(need)?,
+        };
+        // SAFETY: as above.
+        let inner = unsafe { tail.as_ref() };
+        let len = inner.capacity - self.written;
+        self.memory_len = len;
+        // SAFETY: bytes `written..capacity` are initialized, inside the
+        // allocation, and the writer's alone: the reader only reads flushed
+        // bytes, which all lie before `written`.
+        Ok(unsafe { core::slice::from_raw_parts_mut(inner.data.as_ptr().add(self.written), len) })
+    }
+
+    /// Rents a segment of at least `need` bytes and makes it the tail.
+    fn start_segment(&mut self, need: usize) -> Result<NonNull<SegmentInner>, PipeError> {
+        let size = need.max(self.shared.minimum_segment_size);
+        let rented = self.shared.state.with(|s| s.rent(size));
+        let segment = match rented {
+            Some(segment) if segment.capacity() >= size => segment,
+            other => {
+                // A pool that hands out a short segment gets it back.
+                if let Some(short) = other {
+                    self.shared.state.with(|s| s.give_back(short));
+                }
+                Segment::new(size)?
+            }
+        };
+        let inner = segment.into_raw();
+        let base = self.tail_base + self.written as u64;
+        let written = self.written;
+        self.shared.state.with(|s| s.push_segment(inner, base, written));
+        self.tail = Some(inner);
+        self.tail_base = base;
+        self.written = 0;
+        Ok(inner)
+    }
+
+    /// Commits `n` bytes of the memory last returned by `get_memory` (W2).
+    ///
+    /// `n` above that memory's length is an error that commits nothing;
+    /// `advance(0)` is allowed.
+    pub fn advance(&mut self, n: usize) -> Result<(), PipeError> {
+        if self.completed {
+            return Err(PipeError::WriterCompleted);
+        }
+        if n > self.memory_len {
+            return Err(PipeError::AdvanceBeyondMemory { requested: n, available: self.memory_len });
+        }
+        if n == 0 {
+            return Ok(());
+        }
+        if let Some(tail) = self.tail {
+            // SAFETY: the tail is alive while it is the writer's.
+            unsafe { tail.as_ref() }.track.wrote(self.written, self.written + n);
+        }
+        self.written += n;
+        self.unflushed += n;
+        // Seeded bug `UnflushedVisible` (its hook is in the protocol).
+        #[cfg(pipe_core_bug)]
+        {
+            let unflushed = self.unflushed;
+            self.unflushed = self.shared.enter(|s| s.seeded_advance(unflushed, n));
+        }
+        self.memory_len -= n;
+        Ok(())
+    }
+
+    /// Bytes advanced but not yet flushed (W3).
+    pub fn unflushed_bytes(&self) -> usize {
+        self.unflushed
+    }
+
+    /// Publishes advanced bytes and resolves once back pressure allows (W4).
+    ///
+    /// Bytes are published when `flush` is called, even if the returned
+    /// future is never polled.
+    pub fn flush(&mut self) -> Flush<'_> {
+        if self.completed {
+            return Flush::new(self, None);
+        }
+        let n = core::mem::take(&mut self.unflushed) as u64;
+        let settled = self.shared.enter(|s| s.flush(n));
+        Flush::new(self, settled.then_some(Ok(FlushResult::default())))
+    }
+
+    /// Copies `bytes` into the pipe, spanning segments as needed, then
+    /// flushes (W5).
+    pub fn write(&mut self, bytes: &[u8]) -> Flush<'_> {
+        if let Err(error) = self.copy_in(bytes) {
+            return Flush::new(self, Some(Err(error)));
+        }
+        self.flush()
+    }
+
+    fn copy_in(&mut self, mut bytes: &[u8]) -> Result<(), PipeError> {
+        if self.completed {
+            return Err(PipeError::WriterCompleted);
+        }
+        while !bytes.is_empty() {
+            let memory = self.get_memory(1)?;
+            let n = memory.len().min(bytes.len());
+            let (now, rest) = bytes.split_at(n);
+            if let Some(target) = memory.get_mut(..n) {
+                target.copy_from_slice(now);
+            }
+            self.advance(n)?;
+            bytes = rest;
+        }
+        // The rest of the memory `write` asked for was never handed out, so
+        // a later `advance` must not commit it (W2).
+        self.memory_len = 0;
+        Ok(())
+    }
+
+    /// Polls a flush: publishes advanced bytes, then resolves unless back
+    /// pressure holds (W4, W6, W7, W9, R11).
+    pub fn poll_flush(&mut self, cx: &mut Context<'_>) -> Poll<Result<FlushResult, PipeError>> {
+        if self.completed {
+            return Poll::Ready(Err(PipeError::WriterCompleted));
+        }
+        let n = core::mem::take(&mut self.unflushed) as u64;
+        self.shared.enter(|s| s.poll_flush(n, cx.waker()))
+    }
+
+    /// Makes the pending flush, or if none the next one, resolve at once
+    /// with `is_canceled` (W7). Back pressure still holds afterwards.
+    pub fn cancel_pending_flush(&self) {
+        self.shared.enter(|s| s.cancel_flush());
+    }
+
+    /// A handle that cancels reads or flushes from another task.
+    pub fn cancel_handle(&self) -> CancelHandle {
+        CancelHandle::new(self.shared.clone())
+    }
+
+    /// Ends writing (W8, R10, R11). Advanced bytes are committed; later
+    /// `get_memory`, `advance`, `flush` and `write` fail. Completing again is
+    /// harmless and the first completion stands.
+    pub fn complete(&mut self, error: Option<CompletionError>) {
+        if let Some((unflushed, written, has_tail)) = self.finish() {
+            self.shared.enter(|s| s.complete_writer(unflushed, written, has_tail, error));
+        }
+    }
+
+    /// Ends the writer's own state; `None` if it had completed already.
+    /// Returns the unflushed bytes, the bytes written into the tail and
+    /// whether there was a tail, for the completing transition.
+    fn finish(&mut self) -> Option<(u64, usize, bool)> {
+        if self.completed {
+            return None;
+        }
+        self.completed = true;
+        let unflushed = core::mem::take(&mut self.unflushed) as u64;
+        let has_tail = self.tail.take().is_some();
+        self.memory_len = 0;
+        Some((unflushed, self.written, has_tail))
+    }
+
+    /// A snapshot of the pipe's counters.
+    pub fn stats(&self) -> PipeStats {
+        self.shared.stats()
+    }
+}
+
+impl Drop for PipeWriter {
+    /// Dropping the writer completes it without an error (R12).
+    fn drop(&mut self) {
+        if let Some((unflushed, written, has_tail)) = self.finish() {
+            self.shared.enter(|s| s.drop_writer(unflushed, written, has_tail));
+        }
+    }
+}
+
+impl fmt::Debug for PipeWriter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PipeWriter")
+            .field("unflushed", &self.unflushed)
+            .field("completed", &self.completed)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Future of [`PipeWriter::flush`] and [`PipeWriter::write`].
+#[must_use = "the bytes are published already; await the future to honour back pressure"]
+pub struct Flush<'a> {
+    /// `None` once the future has resolved.
+    writer: Option<&'a mut PipeWriter>,
+    /// An outcome settled before the first poll (by `flush` or `write`).
+    early: Option<Result<FlushResult, PipeError>>,
+}
+
+impl<'a> Flush<'a> {
+    pub(super) fn new(writer: &'a mut PipeWriter, early: Option<Result<FlushResult, PipeError>>) -> Self {
+        Self { writer: Some(writer), early }
+    }
+}
+
+impl Future for Flush<'_> {
+    type Output = Result<FlushResult, PipeError>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = &mut *self;
+        if let Some(outcome) = this.early.take() {
+            this.writer = None;
+            return Poll::Ready(outcome);
+        }
+        let Some(writer) = this.writer.as_deref_mut() else {
+            return Poll::Ready(Err(PipeError::PolledAfterCompletion));
+        };
+        let poll = writer.poll_flush(cx);
+        if poll.is_ready() {
+            this.writer = None;
+        }
+        poll
+    }
+}
+
+impl fmt::Debug for Flush<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Flush").field("done", &self.writer.is_none()).finish()
+    }
+}

@@ -662,6 +662,34 @@ impl PipeWriter {
     pub fn stats(&self) -> PipeStats {
         self.shared.stats()
     }
+
+    /// Copies the front of `bytes` into the room left in the current
+    /// segment and commits it (W2, W3); returns the count (0 when there is
+    /// no current segment or no room: then `get_memory` starts one) and
+    /// whether the segment is now full. The inlined fast path of
+    /// `StdWriter::write`; like `write`, it hands no memory out.
+    #[inline]
+    pub(crate) fn append_to_tail(&mut self, bytes: &[u8]) -> (usize, bool) {
+        let Some(tail) = self.tail.filter(|_| !self.completed) else {
+            return (0, false);
+        };
+        // SAFETY: the tail is alive while it is the writer's.
+        let inner = unsafe { tail.as_ref() };
+        let room = inner.capacity - self.written;
+        let n = room.min(bytes.len());
+        if n == 0 {
+            return (0, true);
+        }
+        inner.track.wrote(self.written, self.written + n);
+        // SAFETY: bytes `written..capacity` are inside the allocation and the
+        // writer's alone (see `get_memory`); `n` fits in them, and `bytes` is
+        // a caller's slice, so the two do not overlap.
+        unsafe { core::ptr::copy_nonoverlapping(bytes.as_ptr(), inner.data.as_ptr().add(self.written), n) };
+        self.written += n;
+        self.unflushed += n;
+        self.memory_len = 0;
+        (n, n == room)
+    }
 }
 
 impl Drop for PipeWriter {

@@ -72,12 +72,45 @@ impl<W: BorrowMut<PipeWriter>> StdWriter<W> {
     pub fn into_inner(self) -> W {
         self.writer
     }
-}
 
-impl<W: BorrowMut<PipeWriter>> io::Write for StdWriter<W> {
-    /// Copies as much of `bytes` as fits in the current segment (a fresh one
-    /// if it is full) and publishes the segment once it is full.
-    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+    /// Publishes the full current segment, blocking under back pressure.
+    fn publish(&mut self) -> io::Result<()> {
+        self.check_reader = true;
+        flush_outcome(self.writer.borrow_mut().flush_blocking())?;
+        self.check_reader = false;
+        Ok(())
+    }
+
+    /// `write` after its copy filled the segment: publish, then report
+    /// the `copied` bytes.
+    #[cold]
+    #[inline(never)]
+    fn publish_after(&mut self, copied: usize) -> io::Result<usize> {
+        self.publish()?;
+        Ok(copied)
+    }
+
+    /// `write_all` past the fast path: `copied` bytes went in, `full` says
+    /// whether they filled the segment.
+    #[cold]
+    #[inline(never)]
+    fn write_all_cold(&mut self, mut bytes: &[u8], copied: usize, full: bool) -> io::Result<()> {
+        if full && copied > 0 {
+            self.publish()?;
+        }
+        bytes = bytes.get(copied..).unwrap_or_default();
+        while !bytes.is_empty() {
+            let n = self.write_slow(bytes)?;
+            bytes = bytes.get(n..).unwrap_or_default();
+        }
+        Ok(())
+    }
+
+    /// One `write` the slow way: look at the reader if due, rent a segment
+    /// if needed, copy, publish when the segment is full.
+    #[cold]
+    #[inline(never)]
+    fn write_slow(&mut self, bytes: &[u8]) -> io::Result<usize> {
         if bytes.is_empty() {
             return Ok(0);
         }
@@ -98,11 +131,39 @@ impl<W: BorrowMut<PipeWriter>> io::Write for StdWriter<W> {
         }
         writer.advance(n)?;
         if full {
-            self.check_reader = true;
-            flush_outcome(writer.flush_blocking())?;
-            self.check_reader = false;
+            self.publish()?;
         }
         Ok(n)
+    }
+}
+
+impl<W: BorrowMut<PipeWriter>> io::Write for StdWriter<W> {
+    /// Copies as much of `bytes` as fits in the current segment (a fresh one
+    /// if it is full) and publishes the segment once it is full.
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        if !self.check_reader {
+            // The common case, inlined: room left in the current segment.
+            let (n, full) = self.writer.borrow_mut().append_to_tail(bytes);
+            if n > 0 {
+                return if full { self.publish_after(n) } else { Ok(n) };
+            }
+        }
+        self.write_slow(bytes)
+    }
+
+    /// `write` in a loop, with the common case — the bytes fit in the
+    /// current segment — inlined, as `BufWriter` does.
+    #[inline]
+    fn write_all(&mut self, bytes: &[u8]) -> io::Result<()> {
+        if !self.check_reader {
+            let (n, full) = self.writer.borrow_mut().append_to_tail(bytes);
+            if n == bytes.len() && !full {
+                return Ok(());
+            }
+            return self.write_all_cold(bytes, n, full);
+        }
+        self.write_all_cold(bytes, 0, false)
     }
 
     /// Publishes every advanced byte and blocks while back pressure holds.

@@ -663,32 +663,38 @@ impl PipeWriter {
         self.shared.stats()
     }
 
-    /// Copies the front of `bytes` into the room left in the current
-    /// segment and commits it (W2, W3); returns the count (0 when there is
-    /// no current segment or no room: then `get_memory` starts one) and
-    /// whether the segment is now full. The inlined fast path of
-    /// `StdWriter::write`; like `write`, it hands no memory out.
+    /// The room left in the current segment: a pointer to its first free
+    /// byte and the count of free bytes; `None` with no current segment.
+    /// For `StdWriter`'s cached fast path, which copies there and then calls
+    /// [`commit_spare`](Self::commit_spare); the pointer stays valid until
+    /// the next call of any other `&mut self` method.
     #[inline]
-    pub(crate) fn append_to_tail(&mut self, bytes: &[u8]) -> (usize, bool) {
-        let Some(tail) = self.tail.filter(|_| !self.completed) else {
-            return (0, false);
-        };
+    pub(crate) fn spare(&mut self) -> Option<(NonNull<u8>, usize)> {
+        let tail = self.tail.filter(|_| !self.completed)?;
         // SAFETY: the tail is alive while it is the writer's.
         let inner = unsafe { tail.as_ref() };
-        let room = inner.capacity - self.written;
-        let n = room.min(bytes.len());
-        if n == 0 {
-            return (0, true);
+        // SAFETY: `written <= capacity`, so the pointer stays inside (or one
+        // past the end of) the allocation.
+        let free = unsafe { inner.data.add(self.written) };
+        Some((free, inner.capacity - self.written))
+    }
+
+    /// Commits `n` bytes copied into the memory [`spare`](Self::spare)
+    /// returned (W2, W3); like `write`, it hands no memory out.
+    ///
+    /// # Safety
+    ///
+    /// `n` is at most the room `spare` reported, less what was committed
+    /// since, and those bytes were initialized by the caller.
+    #[inline]
+    pub(crate) unsafe fn commit_spare(&mut self, n: usize) {
+        if let Some(tail) = self.tail {
+            // SAFETY: the tail is alive while it is the writer's.
+            unsafe { tail.as_ref() }.track.wrote(self.written, self.written + n);
         }
-        inner.track.wrote(self.written, self.written + n);
-        // SAFETY: bytes `written..capacity` are inside the allocation and the
-        // writer's alone (see `get_memory`); `n` fits in them, and `bytes` is
-        // a caller's slice, so the two do not overlap.
-        unsafe { core::ptr::copy_nonoverlapping(bytes.as_ptr(), inner.data.as_ptr().add(self.written), n) };
         self.written += n;
         self.unflushed += n;
         self.memory_len = 0;
-        (n, n == room)
     }
 }
 

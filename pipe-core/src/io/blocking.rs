@@ -2,6 +2,7 @@
 
 use core::borrow::BorrowMut;
 use core::fmt;
+use core::ptr::NonNull;
 use std::io;
 
 use super::{copy_out, flush_outcome, settle_empty_read};
@@ -50,12 +51,25 @@ pub struct StdWriter<W = PipeWriter> {
     /// publish that failed, so a write to a completed reader fails at once,
     /// every time, as on an OS pipe (W9).
     check_reader: bool,
+    /// The first free byte of the writer's current segment, cached from
+    /// `PipeWriter::spare`. Invariant: when `room > 0`, `spare` points at
+    /// byte `written` of the writer's tail and `room` bytes after it are
+    /// free; the cache is dropped (`room = 0`) before any call that could
+    /// change the tail, and before handing the writer out (`get_mut`).
+    spare: NonNull<u8>,
+    room: usize,
 }
+
+// SAFETY: `spare` points into the writer's own segment, which moves with the
+// writer; the adapter is as `Send` and `Sync` as the writer it holds.
+unsafe impl<W: Send> Send for StdWriter<W> {}
+// SAFETY: as above; `&self` methods never touch `spare`.
+unsafe impl<W: Sync> Sync for StdWriter<W> {}
 
 impl<W: BorrowMut<PipeWriter>> StdWriter<W> {
     /// Wraps a writer (`PipeWriter` or `&mut PipeWriter`).
     pub fn new(writer: W) -> Self {
-        Self { writer, check_reader: true }
+        Self { writer, check_reader: true, spare: NonNull::dangling(), room: 0 }
     }
 
     /// The writer.
@@ -65,6 +79,7 @@ impl<W: BorrowMut<PipeWriter>> StdWriter<W> {
 
     /// The writer, for `get_memory`/`advance` or `complete`.
     pub fn get_mut(&mut self) -> &mut PipeWriter {
+        self.room = 0;
         self.writer.borrow_mut()
     }
 
@@ -73,49 +88,44 @@ impl<W: BorrowMut<PipeWriter>> StdWriter<W> {
         self.writer
     }
 
+    /// Copies the front of `bytes` into the cached room and commits it;
+    /// returns the count. Inlined: this is every small write.
+    #[inline]
+    fn copy_to_spare(&mut self, bytes: &[u8]) -> usize {
+        let n = self.room.min(bytes.len());
+        if n > 0 {
+            // SAFETY: by the invariant on `spare`, `n <= room` bytes from it
+            // are free memory of the writer's tail, the writer's alone, and
+            // `bytes` is the caller's slice, so the two do not overlap.
+            unsafe { core::ptr::copy_nonoverlapping(bytes.as_ptr(), self.spare.as_ptr(), n) };
+            // SAFETY: `n` bytes of the room were just initialized.
+            unsafe { self.writer.borrow_mut().commit_spare(n) };
+            // SAFETY: `n <= room`: stays inside the segment, or one past it.
+            self.spare = unsafe { self.spare.add(n) };
+            self.room -= n;
+        }
+        n
+    }
+
     /// Publishes the full current segment, blocking under back pressure.
     fn publish(&mut self) -> io::Result<()> {
+        self.room = 0;
         self.check_reader = true;
         flush_outcome(self.writer.borrow_mut().flush_blocking())?;
         self.check_reader = false;
         Ok(())
     }
 
-    /// `write` after its copy filled the segment: publish, then report
-    /// the `copied` bytes.
-    #[cold]
-    #[inline(never)]
-    fn publish_after(&mut self, copied: usize) -> io::Result<usize> {
-        self.publish()?;
-        Ok(copied)
-    }
-
-    /// `write_all` past the fast path: `copied` bytes went in, `full` says
-    /// whether they filled the segment.
-    #[cold]
-    #[inline(never)]
-    fn write_all_cold(&mut self, mut bytes: &[u8], copied: usize, full: bool) -> io::Result<()> {
-        if full && copied > 0 {
-            self.publish()?;
-        }
-        bytes = bytes.get(copied..).unwrap_or_default();
-        while !bytes.is_empty() {
-            let n = self.write_slow(bytes)?;
-            bytes = bytes.get(n..).unwrap_or_default();
-        }
-        Ok(())
-    }
-
-    /// One `write` the slow way: look at the reader if due, rent a segment
-    /// if needed, copy, publish when the segment is full.
+    /// `write` past the fast path: the cached room ran out (publish the
+    /// full segment, rent the next), or the reader must be looked at first.
     #[cold]
     #[inline(never)]
     fn write_slow(&mut self, bytes: &[u8]) -> io::Result<usize> {
         if bytes.is_empty() {
             return Ok(0);
         }
-        let writer = self.writer.borrow_mut();
         if self.check_reader {
+            let writer = self.writer.borrow_mut();
             // Report a reader that is already gone now rather than a segment
             // later (W9); the flush publishes nothing new.
             if writer.stats().reader_completed {
@@ -123,14 +133,24 @@ impl<W: BorrowMut<PipeWriter>> StdWriter<W> {
             }
             self.check_reader = false;
         }
-        let memory = writer.get_memory(1)?;
-        let n = memory.len().min(bytes.len());
-        let full = n == memory.len();
-        if let (Some(target), Some(source)) = (memory.get_mut(..n), bytes.get(..n)) {
-            target.copy_from_slice(source);
+        if self.room == 0 {
+            let writer = self.writer.borrow_mut();
+            let room = match writer.spare() {
+                Some((_, room)) if room > 0 => room,
+                _ => {
+                    // No segment, or a full one: `get_memory` rents the next.
+                    writer.get_memory(1)?;
+                    0
+                }
+            };
+            let _ = room;
+            if let Some((spare, room)) = writer.spare() {
+                self.spare = spare;
+                self.room = room;
+            }
         }
-        writer.advance(n)?;
-        if full {
+        let n = self.copy_to_spare(bytes);
+        if self.room == 0 {
             self.publish()?;
         }
         Ok(n)
@@ -142,12 +162,9 @@ impl<W: BorrowMut<PipeWriter>> io::Write for StdWriter<W> {
     /// if it is full) and publishes the segment once it is full.
     #[inline]
     fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
-        if !self.check_reader {
-            // The common case, inlined: room left in the current segment.
-            let (n, full) = self.writer.borrow_mut().append_to_tail(bytes);
-            if n > 0 {
-                return if full { self.publish_after(n) } else { Ok(n) };
-            }
+        if bytes.len() < self.room {
+            // The common case, inlined: the bytes fit with room to spare.
+            return Ok(self.copy_to_spare(bytes));
         }
         self.write_slow(bytes)
     }
@@ -155,15 +172,16 @@ impl<W: BorrowMut<PipeWriter>> io::Write for StdWriter<W> {
     /// `write` in a loop, with the common case — the bytes fit in the
     /// current segment — inlined, as `BufWriter` does.
     #[inline]
-    fn write_all(&mut self, bytes: &[u8]) -> io::Result<()> {
-        if !self.check_reader {
-            let (n, full) = self.writer.borrow_mut().append_to_tail(bytes);
-            if n == bytes.len() && !full {
-                return Ok(());
-            }
-            return self.write_all_cold(bytes, n, full);
+    fn write_all(&mut self, mut bytes: &[u8]) -> io::Result<()> {
+        if bytes.len() < self.room {
+            self.copy_to_spare(bytes);
+            return Ok(());
         }
-        self.write_all_cold(bytes, 0, false)
+        while !bytes.is_empty() {
+            let n = self.write_slow(bytes)?;
+            bytes = bytes.get(n..).unwrap_or_default();
+        }
+        Ok(())
     }
 
     /// Publishes every advanced byte and blocks while back pressure holds.

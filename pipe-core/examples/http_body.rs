@@ -114,7 +114,8 @@ mod real {
         let (body, producer): (Box<dyn Read + Send>, thread::JoinHandle<io::Result<()>>) = match kind {
             Kind::PipeCore => {
                 let seg: usize = std::env::var("SEG").ok().and_then(|s| s.parse().ok()).unwrap_or(4096);
-                let (reader, writer) = pipe(PipeOptions::default().minimum_segment_size(seg)).map_err(io::Error::from)?;
+                let (reader, writer) =
+                    pipe(PipeOptions::default().minimum_segment_size(seg)).map_err(io::Error::from)?;
                 let producer = thread::spawn(move || {
                     let writer = writer.into_std(); // dropped at the end: completes the pipe
                     if buffered {
@@ -151,7 +152,10 @@ mod real {
         let mut expected = Digest::new();
         produce(records, &mut expected)?;
         let expected = format!("{} {:016x}", expected.len, expected.hash);
-        println!("http_body: {records} JSON records ({} bytes) as the streaming body of a POST", expected_len(&expected));
+        println!(
+            "http_body: {records} JSON records ({} bytes) as the streaming body of a POST",
+            expected_len(&expected)
+        );
 
         // (kind, BufWriter, runs): the unbuffered OS pipe makes one system
         // call per serde_json write and takes seconds, so it runs once.

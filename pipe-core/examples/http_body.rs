@@ -5,6 +5,10 @@
 //!
 //! `cargo run -p pipe-core --release --example http_body [records]`
 //! (200,000 records, about 25 MB, by default; the test runs a small one).
+//!
+//! The comparison needs `std::io::pipe` (Rust 1.87); the library's MSRV
+//! (1.85) covers the library, and the examples build on current stable.
+#![allow(clippy::incompatible_msrv)]
 
 #[cfg(not(loom))]
 mod real {

@@ -48,8 +48,7 @@ mod real {
                 None => SequenceReader::new(buffer),
             };
             let mut consumed = buffer.start();
-            loop {
-                let Some(line) = scan.try_read_to(b'\n', true) else { break };
+            while let Some(line) = scan.try_read_to(b'\n', true) {
                 // A resumed scan starts past the line's start: slice from it.
                 let line = buffer.slice_positions(consumed, line.end())?;
                 if !line.is_single_segment() {

@@ -176,7 +176,8 @@ pub use io::{AsyncReader, AsyncWriter};
 #[cfg(feature = "std")]
 pub use io::{StdReader, StdWriter};
 
-/// The crate's README, compiled and run as doctests.
-#[cfg(all(doctest, feature = "std"))]
+/// The crate's README, compiled and run as doctests (its examples use both
+/// runtime adapters).
+#[cfg(all(doctest, feature = "tokio", feature = "futures-io"))]
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;

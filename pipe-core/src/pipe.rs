@@ -668,6 +668,7 @@ impl PipeWriter {
     /// For `StdWriter`'s cached fast path, which copies there and then calls
     /// [`commit_spare`](Self::commit_spare); the pointer stays valid until
     /// the next call of any other `&mut self` method.
+    #[cfg(feature = "std")]
     #[inline]
     pub(crate) fn spare(&mut self) -> Option<(NonNull<u8>, usize)> {
         let tail = self.tail.filter(|_| !self.completed)?;
@@ -686,6 +687,7 @@ impl PipeWriter {
     ///
     /// `n` is at most the room `spare` reported, less what was committed
     /// since, and those bytes were initialized by the caller.
+    #[cfg(feature = "std")]
     #[inline]
     pub(crate) unsafe fn commit_spare(&mut self, n: usize) {
         if let Some(tail) = self.tail {

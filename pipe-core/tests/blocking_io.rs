@@ -190,7 +190,7 @@ fn w6_io_write_blocks_under_back_pressure_until_reader_catches_up() {
 #[test]
 fn r9_canceled_empty_read_is_interrupted_and_read_to_end_retries() {
     within(LIMIT, "r9_canceled_empty_read_is_interrupted_and_read_to_end_retries", || {
-        let (mut reader, writer) = small_pipe(0, 0, 16);
+        let (reader, writer) = small_pipe(0, 0, 16);
         reader.cancel_pending_read();
         let mut reader = reader.into_std();
         let error = Read::read(&mut reader, &mut [0u8; 4]).expect_err("canceled with nothing buffered");

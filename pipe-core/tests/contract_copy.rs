@@ -17,3 +17,20 @@ fn the_crates_copy_of_the_contract_equals_the_repositorys() {
         assert!(ours.contains(&format!("<a id=\"{id}\"></a>")), "rule {id} has no anchor for rustdoc links");
     }
 }
+
+/// The repository's README shows the crate README's examples; only the
+/// crate's copy runs as doctests, so each Rust block of the repository's
+/// must appear in it verbatim.
+#[test]
+fn the_repository_readme_shows_only_examples_that_the_crate_readme_tests() {
+    let crate_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let ours = std::fs::read_to_string(crate_dir.join("README.md")).expect("the crate's README");
+    let Ok(repository) = std::fs::read_to_string(crate_dir.join("../README.md")) else {
+        return; // the packaged crate stands alone
+    };
+    let blocks: Vec<&str> = repository.split("```rust\n").skip(1).filter_map(|rest| rest.split("```").next()).collect();
+    assert!(!blocks.is_empty(), "the repository README has Rust examples");
+    for block in blocks {
+        assert!(ours.contains(block), "README.md shows an example that pipe-core/README.md lacks:\n{block}");
+    }
+}

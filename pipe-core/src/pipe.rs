@@ -680,6 +680,13 @@ impl PipeWriter {
         Some((free, inner.capacity - self.written))
     }
 
+    /// The pipe's pause threshold and minimum segment size (O1, O2), for
+    /// adapters that size their segments.
+    #[cfg(feature = "std")]
+    pub(crate) fn thresholds(&self) -> (usize, usize) {
+        (self.shared.pause, self.shared.minimum_segment_size)
+    }
+
     /// Commits `n` bytes copied into the memory [`spare`](Self::spare)
     /// returned (W2, W3); like `write`, it hands no memory out.
     ///

@@ -81,7 +81,8 @@ fn r2_small_reads_walk_the_buffer_in_order() {
     within(LIMIT, "r2_small_reads_walk_the_buffer_in_order", || {
         let (reader, writer) = small_pipe(0, 0, 5);
         let (mut reader, mut writer) = (reader.into_std(), writer.into_std());
-        writer.write_all(b"HelloWorld").expect("write"); // two full segments: published
+        writer.write_all(b"HelloWorld").expect("write");
+        writer.flush().expect("flush"); // published: the reader sees them
         let mut out = Vec::new();
         let mut buf = [0u8; 3];
         while out.len() < 10 {

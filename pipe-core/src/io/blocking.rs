@@ -17,8 +17,10 @@ use crate::{PipeReader, PipeWriter};
 /// (W4) — when the segment fills or on [`flush()`](io::Write::flush). Each
 /// publish honours back pressure: the calling thread blocks while the
 /// writer is paused (W6), so a producer that outruns its reader holds at
-/// most the pause threshold plus a segment (M2). A `BufWriter` in front is
-/// not needed; it only adds a copy.
+/// most the pause threshold plus a segment (M2). The adapter rents segments
+/// of 16 KiB — at most a quarter of the pause threshold, at least the pipe's
+/// minimum segment size — as its buffer. A `BufWriter` in front is not
+/// needed; it only adds a copy.
 ///
 /// Call `flush()` when the reader must see what was written so far (end of
 /// a message, before waiting for an answer). Dropping an owning adapter
@@ -139,7 +141,7 @@ impl<W: BorrowMut<PipeWriter>> StdWriter<W> {
                 Some((_, room)) if room > 0 => room,
                 _ => {
                     // No segment, or a full one: `get_memory` rents the next.
-                    writer.get_memory(1)?;
+                    writer.get_memory(segment_hint(writer))?;
                     0
                 }
             };
@@ -155,6 +157,19 @@ impl<W: BorrowMut<PipeWriter>> StdWriter<W> {
         }
         Ok(n)
     }
+}
+
+/// The size of the segments `StdWriter` rents: it publishes once per
+/// segment, so a segment is its buffer, and 16 KiB (twice `BufWriter`'s
+/// default) keeps publishes — each a lock and perhaps a wake — rare. At most
+/// a quarter of the pause threshold, so back pressure keeps its granularity
+/// (M2 then bounds unexamined bytes by the pause threshold plus this), and
+/// never below the pipe's minimum segment size (W1).
+fn segment_hint(writer: &PipeWriter) -> usize {
+    const STD_SEGMENT: usize = 16 * 1024;
+    let (pause, minimum) = writer.thresholds();
+    let cap = if pause == 0 { STD_SEGMENT } else { (pause / 4).min(STD_SEGMENT) };
+    cap.max(minimum)
 }
 
 impl<W: BorrowMut<PipeWriter>> io::Write for StdWriter<W> {

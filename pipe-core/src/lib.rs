@@ -16,7 +16,7 @@
 //!
 //! The crate is `no_std` + `alloc`. With the default `std` feature it adds
 //! blocking calls (`read_blocking`, `flush_blocking`, `write_blocking`) and
-//! `std::io::{Read, BufRead, Write}` through [`StdReader`] / [`StdWriter`]
+//! `std::io::{Read, BufRead, Write}` through `StdReader` / `StdWriter`
 //! (`reader.into_std()`, `writer.into_std()`); features `tokio` and
 //! `futures-io` add those runtimes' `AsyncRead`, `AsyncBufRead` and
 //! `AsyncWrite` through `AsyncReader` / `AsyncWriter` (`into_async()`).
@@ -151,7 +151,6 @@ mod sync;
 #[cfg(feature = "std")]
 mod blocking;
 pub mod contract;
-#[cfg(feature = "std")]
 pub mod io;
 mod sequence_ext;
 

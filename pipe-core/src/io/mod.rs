@@ -1,5 +1,5 @@
 //! Adapters from the pipe's halves to the I/O traits of `std`, tokio and
-//! futures-io.
+//! futures-io (features `std`, `tokio`, `futures-io`).
 //!
 //! # Why adapters, and not the traits on the halves
 //!
@@ -18,9 +18,9 @@
 //!
 //! | you hold | `write` / `flush` / `read` mean |
 //! |---|---|
-//! | [`PipeWriter`], [`PipeReader`] | the async operations of the contract, always |
-//! | [`StdWriter`], [`StdReader`] (`std`) | `std::io::{Write, Read, BufRead}`, blocking |
-//! | [`AsyncWriter`], [`AsyncReader`] (`tokio` or `futures-io`) | the runtime traits, non-blocking |
+//! | `PipeWriter`, `PipeReader` | the async operations of the contract, always |
+//! | `StdWriter`, `StdReader` (`std`) | `std::io::{Write, Read, BufRead}`, blocking |
+//! | `AsyncWriter`, `AsyncReader` (`tokio` or `futures-io`) | the runtime traits, non-blocking |
 //!
 //! `into_std()` / `into_async()` take a half by value (dropping the adapter
 //! then drops the half, which completes it, R12); `as_std()` / `as_async()`

@@ -45,6 +45,18 @@ fn spin_rounds() -> u32 {
 /// Parking tolerates spurious and early wakes: an unpark that arrives before
 /// the park makes the park return at once.
 pub fn block_on<F: Future>(future: F) -> F::Output {
+    block_on_spinning(future, spin_rounds())
+}
+
+/// [`block_on`] that parks at once instead of spinning first, as a thread
+/// blocked on an OS pipe does: for the `std::io` adapters, whose other end
+/// usually has work of its own to do (an HTTP client, a compressor) and
+/// needs the core a spinning thread would hold.
+pub(crate) fn park_on<F: Future>(future: F) -> F::Output {
+    block_on_spinning(future, 0)
+}
+
+fn block_on_spinning<F: Future>(future: F, spin_rounds: u32) -> F::Output {
     let (notifier, waker) = thread_waker();
     {
         let mut future = pin!(future);
@@ -58,7 +70,7 @@ pub fn block_on<F: Future>(future: F) -> F::Output {
             // system calls. A wake that lands after this check still unparks
             // us; a stale flag from an earlier call costs one extra poll.
             let mut woken = false;
-            for round in 0..spin_rounds() {
+            for round in 0..spin_rounds {
                 if notifier.notified.swap(false, Ordering::Acquire) {
                     woken = true;
                     break;

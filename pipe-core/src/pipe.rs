@@ -667,10 +667,12 @@ impl PipeWriter {
     /// byte and the count of free bytes; `None` with no current segment.
     /// For `StdWriter`'s cached fast path, which copies there and then calls
     /// [`commit_spare`](Self::commit_spare); the pointer stays valid until
-    /// the next call of any other `&mut self` method.
+    /// the next call of any other `&mut self` method. Like `write`, it hands
+    /// no memory to `advance` (W2).
     #[cfg(feature = "std")]
     #[inline]
     pub(crate) fn spare(&mut self) -> Option<(NonNull<u8>, usize)> {
+        self.memory_len = 0;
         let tail = self.tail.filter(|_| !self.completed)?;
         // SAFETY: the tail is alive while it is the writer's.
         let inner = unsafe { tail.as_ref() };
@@ -688,7 +690,7 @@ impl PipeWriter {
     }
 
     /// Commits `n` bytes copied into the memory [`spare`](Self::spare)
-    /// returned (W2, W3); like `write`, it hands no memory out.
+    /// returned (W3).
     ///
     /// # Safety
     ///
@@ -703,7 +705,6 @@ impl PipeWriter {
         }
         self.written += n;
         self.unflushed += n;
-        self.memory_len = 0;
     }
 }
 

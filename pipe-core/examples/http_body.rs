@@ -49,23 +49,59 @@ mod real {
         out.flush()
     }
 
-    /// FNV-1a, 64 bits: what the server computes over the body.
+    /// What the server computes over the body: a 64-bit multiply-xor hash
+    /// of its 8-byte words (the last, short one zero-padded) and its length,
+    /// the same however the stream is split. Word-wise, so the server keeps
+    /// up with the pipes it measures (byte-wise FNV was the slowest stage).
     #[derive(Clone, Copy)]
     struct Digest {
         hash: u64,
         len: u64,
+        /// Bytes of an unfinished word.
+        partial: [u8; 8],
+        partial_len: usize,
     }
 
     impl Digest {
         fn new() -> Self {
-            Self { hash: 0xcbf2_9ce4_8422_2325, len: 0 }
+            Self { hash: 0xcbf2_9ce4_8422_2325, len: 0, partial: [0; 8], partial_len: 0 }
         }
 
-        fn update(&mut self, bytes: &[u8]) {
-            for &b in bytes {
-                self.hash = (self.hash ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
-            }
+        fn mix(&mut self, word: u64) {
+            self.hash = (self.hash ^ word).wrapping_mul(0x0100_0000_01b3).rotate_left(29);
+        }
+
+        fn update(&mut self, mut bytes: &[u8]) {
             self.len += bytes.len() as u64;
+            if self.partial_len > 0 {
+                let take = (8 - self.partial_len).min(bytes.len());
+                self.partial[self.partial_len..self.partial_len + take].copy_from_slice(&bytes[..take]);
+                self.partial_len += take;
+                bytes = &bytes[take..];
+                if self.partial_len < 8 {
+                    return;
+                }
+                self.mix(u64::from_le_bytes(self.partial));
+                self.partial_len = 0;
+            }
+            let mut words = bytes.chunks_exact(8);
+            for word in &mut words {
+                let mut array = [0u8; 8];
+                array.copy_from_slice(word);
+                self.mix(u64::from_le_bytes(array));
+            }
+            let rest = words.remainder();
+            self.partial[..rest.len()].copy_from_slice(rest);
+            self.partial_len = rest.len();
+        }
+
+        /// "len hash", the answer the server sends.
+        fn finish(mut self) -> String {
+            if self.partial_len > 0 {
+                self.partial[self.partial_len..].fill(0);
+                self.mix(u64::from_le_bytes(self.partial));
+            }
+            format!("{} {:016x}", self.len, self.hash)
         }
     }
 
@@ -99,7 +135,7 @@ mod real {
                     }
                     digest.update(&buf[..n]);
                 }
-                let answer = format!("{} {:016x}", digest.len, digest.hash);
+                let answer = digest.finish();
                 request.respond(tiny_http::Response::from_string(answer))?;
             }
             Ok(())
@@ -171,7 +207,7 @@ mod real {
     pub fn run(records: u64, repeats: usize) -> io::Result<()> {
         let mut expected = Digest::new();
         produce(records, &mut expected)?;
-        let expected = format!("{} {:016x}", expected.len, expected.hash);
+        let expected = expected.finish();
         println!(
             "http_body: {records} JSON records ({} bytes) as the streaming body of a POST",
             expected_len(&expected)

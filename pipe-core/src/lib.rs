@@ -11,8 +11,9 @@
 //! examined everything; the writer pauses when a flush pushes unexamined
 //! bytes to the pause threshold and resumes when the reader brings them
 //! below the resume threshold. The full rules are the [`contract`] module;
-//! a rule id cited in these docs (O1–C2: [W7](contract#W7),
-//! [R9](contract#R9), …) is an anchor there.
+//! each rule id cited in these docs (O1–C2: [W7](contract#W7),
+//! [R9](contract#R9), …) is an anchor there, and the docs as docs.rs
+//! builds them link every cited id to it.
 //!
 //! The crate is `no_std` + `alloc`. With the default `std` feature it adds
 //! blocking calls (`read_blocking`, `flush_blocking`, `write_blocking`) and

@@ -1,4 +1,4 @@
-//! The blocking API and `std::io` adapters (`std` feature).
+//! The blocking API (`std` feature); the `std::io` adapters are in `crate::io`.
 //!
 //! Blocking calls drive the async ones with [`block_on`], which parks the
 //! calling thread until the pipe wakes it (C1).
@@ -6,7 +6,6 @@
 use core::future::Future;
 use core::pin::pin;
 use core::task::{Context, Poll, Waker};
-use std::io;
 
 use crate::sync::{thread, AtomicBool, Ordering, PayloadArc};
 use crate::{FlushResult, PipeError, PipeReader, PipeWriter, ReadResult};
@@ -46,6 +45,18 @@ fn spin_rounds() -> u32 {
 /// Parking tolerates spurious and early wakes: an unpark that arrives before
 /// the park makes the park return at once.
 pub fn block_on<F: Future>(future: F) -> F::Output {
+    block_on_spinning(future, spin_rounds())
+}
+
+/// [`block_on`] that parks at once instead of spinning first, as a thread
+/// blocked on an OS pipe does: for the `std::io` adapters, whose other end
+/// usually has work of its own to do (an HTTP client, a compressor) and
+/// needs the core a spinning thread would hold.
+pub(crate) fn park_on<F: Future>(future: F) -> F::Output {
+    block_on_spinning(future, 0)
+}
+
+fn block_on_spinning<F: Future>(future: F, spin_rounds: u32) -> F::Output {
     let (notifier, waker) = thread_waker();
     {
         let mut future = pin!(future);
@@ -59,7 +70,7 @@ pub fn block_on<F: Future>(future: F) -> F::Output {
             // system calls. A wake that lands after this check still unparks
             // us; a stale flag from an earlier call costs one extra poll.
             let mut woken = false;
-            for round in 0..spin_rounds() {
+            for round in 0..spin_rounds {
                 if notifier.notified.swap(false, Ordering::Acquire) {
                     woken = true;
                     break;
@@ -122,82 +133,5 @@ impl PipeReader {
     /// resolves.
     pub fn read_at_least_blocking(&mut self, n: usize) -> Result<ReadResult<'_>, PipeError> {
         block_on(self.read_at_least(n))
-    }
-
-    /// Consumes `amount` bytes of the outstanding read (at most all of it);
-    /// examined moves to the end when everything is consumed.
-    fn consume_outstanding(&mut self, amount: usize) -> Result<(), PipeError> {
-        let buffer = self.outstanding_result().buffer();
-        let position = buffer.get_position(amount.min(buffer.len()))?;
-        self.advance(position)
-    }
-}
-
-/// Streams the pipe's bytes, like the read end of an OS pipe: `Ok(0)` once
-/// the writer completed and everything was read.
-///
-/// A canceled read with nothing buffered is `ErrorKind::Interrupted`, which
-/// `read_exact`/`read_to_end` retry; the writer's completion error is
-/// `ErrorKind::Other` carrying a [`PipeError::WriterFailed`].
-impl io::Read for PipeReader {
-    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
-        if out.is_empty() {
-            return Ok(0);
-        }
-        let available = io::BufRead::fill_buf(self)?;
-        let n = available.len().min(out.len());
-        if let (Some(target), Some(source)) = (out.get_mut(..n), available.get(..n)) {
-            target.copy_from_slice(source);
-        }
-        io::BufRead::consume(self, n);
-        Ok(n)
-    }
-}
-
-impl io::BufRead for PipeReader {
-    fn fill_buf(&mut self) -> io::Result<&[u8]> {
-        if !self.has_outstanding_read() {
-            let (empty, completed, canceled) = {
-                let result = self.read_blocking()?;
-                (result.buffer().is_empty(), result.is_completed(), result.is_canceled())
-            };
-            if empty && !completed {
-                // Nothing to hand out: end this read so the next call waits.
-                self.consume_outstanding(0)?;
-                if canceled {
-                    return Err(io::Error::new(io::ErrorKind::Interrupted, "pipe read canceled"));
-                }
-            }
-        }
-        Ok(self.outstanding_result().buffer().first())
-    }
-
-    fn consume(&mut self, amount: usize) {
-        if self.has_outstanding_read() {
-            // Cannot fail: the read is outstanding and the position lies
-            // inside its buffer.
-            let _ = self.consume_outstanding(amount);
-        }
-    }
-}
-
-/// Each `write` copies and flushes (W5), blocking while back pressure holds.
-/// Once the reader completed, writes fail with `ErrorKind::BrokenPipe`, as
-/// on an OS pipe (the bytes go nowhere, W9).
-impl io::Write for PipeWriter {
-    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
-        let result = self.write_blocking(bytes)?;
-        if result.is_completed() {
-            return Err(io::Error::new(io::ErrorKind::BrokenPipe, "the pipe's reader has completed"));
-        }
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        let result = self.flush_blocking()?;
-        if result.is_completed() {
-            return Err(io::Error::new(io::ErrorKind::BrokenPipe, "the pipe's reader has completed"));
-        }
-        Ok(())
     }
 }

@@ -1,6 +1,7 @@
-//! `std::io` adapters: `Read`/`BufRead` on the reader and `Write` on the
-//! writer, so the pipe drops into code written for OS pipes — e.g. a reader
-//! handed to another thread as a streaming request body (R10, R11, W9, C1).
+//! `std::io` adapters: `StdReader` (`Read`/`BufRead`) and `StdWriter`
+//! (`Write`), so the pipe drops into code written for OS pipes — e.g. a
+//! reader handed to another thread as a streaming request body (R10, R11,
+//! W9, C1). `StdWriter` publishes when a segment fills or on `flush()`.
 // Not built under `--cfg loom`: the pipe then runs on loom's types, which
 // work only inside `loom::model` (see loom_flush_wakes_reader.rs).
 #![cfg(not(loom))]
@@ -19,7 +20,8 @@ const LIMIT: Duration = Duration::from_secs(20);
 
 #[test]
 fn c1_reader_is_a_streaming_body_for_io_copy_on_another_thread() {
-    let (mut reader, mut writer) = small_pipe(1_024, 512, 64);
+    let (reader, writer) = small_pipe(1_024, 512, 64);
+    let (mut reader, mut writer) = (reader.into_std(), writer.into_std());
     let body = pattern(200_000);
     let expected = body.clone();
     let (sender, receiver) = mpsc::channel();
@@ -46,8 +48,9 @@ fn c1_reader_is_a_streaming_body_for_io_copy_on_another_thread() {
 #[test]
 fn r10_read_to_end_stops_at_completion_and_eof_repeats() {
     within(LIMIT, "r10_read_to_end_stops_at_completion_and_eof_repeats", || {
-        let (mut reader, mut writer) = small_pipe(0, 0, 4);
-        writer.write_all(b"first line\nsecond").expect("write");
+        let (reader, mut writer) = small_pipe(0, 0, 4);
+        let mut reader = reader.into_std();
+        writer.as_std().write_all(b"first line\nsecond").expect("write");
         writer.complete(None);
         let mut text = Vec::new();
         assert_eq!(reader.read_to_end(&mut text).expect("read_to_end"), 17);
@@ -62,9 +65,9 @@ fn r10_read_to_end_stops_at_completion_and_eof_repeats() {
 #[test]
 fn r2_read_line_spans_segments() {
     within(LIMIT, "r2_read_line_spans_segments", || {
-        let (mut reader, mut writer) = small_pipe(0, 0, 4);
-        writer.write_all(b"GET /index.html HTTP/1.1\r\nHost: x\r\n\r\n").expect("write");
-        drop(writer);
+        let (reader, writer) = small_pipe(0, 0, 4);
+        let mut reader = reader.into_std();
+        writer.into_std().write_all(b"GET /index.html HTTP/1.1\r\nHost: x\r\n\r\n").expect("write");
         let mut line = String::new();
         assert_eq!(reader.read_line(&mut line).expect("line"), 26);
         assert_eq!(line, "GET /index.html HTTP/1.1\r\n");
@@ -76,8 +79,10 @@ fn r2_read_line_spans_segments() {
 #[test]
 fn r2_small_reads_walk_the_buffer_in_order() {
     within(LIMIT, "r2_small_reads_walk_the_buffer_in_order", || {
-        let (mut reader, mut writer) = small_pipe(0, 0, 5);
+        let (reader, writer) = small_pipe(0, 0, 5);
+        let (mut reader, mut writer) = (reader.into_std(), writer.into_std());
         writer.write_all(b"HelloWorld").expect("write");
+        writer.flush().expect("flush"); // published: the reader sees them
         let mut out = Vec::new();
         let mut buf = [0u8; 3];
         while out.len() < 10 {
@@ -89,6 +94,7 @@ fn r2_small_reads_walk_the_buffer_in_order() {
         assert_eq!(Read::read(&mut reader, &mut []).expect("empty read"), 0, "an empty buffer reads 0 without waiting");
         let mut exact = [0u8; 4];
         writer.write_all(b"1234").expect("write");
+        writer.flush().expect("flush"); // a segment not yet full: published by flush
         reader.read_exact(&mut exact).expect("read_exact");
         assert_eq!(&exact, b"1234");
     });
@@ -97,8 +103,9 @@ fn r2_small_reads_walk_the_buffer_in_order() {
 #[test]
 fn r11_writer_error_surfaces_as_an_io_error_carrying_writer_failed() {
     within(LIMIT, "r11_writer_error_surfaces_as_an_io_error_carrying_writer_failed", || {
-        let (mut reader, mut writer) = small_pipe(0, 0, 16);
-        writer.write_all(b"partial").expect("write");
+        let (reader, mut writer) = small_pipe(0, 0, 16);
+        let mut reader = reader.into_std();
+        writer.as_std().write_all(b"partial").expect("write");
         writer.complete(Some(CompletionError::new(io::Error::new(io::ErrorKind::ConnectionReset, "peer reset"))));
         let mut body = Vec::new();
         let error = reader.read_to_end(&mut body).expect_err("the body failed");
@@ -116,7 +123,8 @@ fn r11_writer_error_surfaces_as_an_io_error_carrying_writer_failed() {
 #[test]
 fn w9_io_write_after_reader_completed_is_broken_pipe() {
     within(LIMIT, "w9_io_write_after_reader_completed_is_broken_pipe", || {
-        let (mut reader, mut writer) = small_pipe(0, 0, 16);
+        let (mut reader, writer) = small_pipe(0, 0, 16);
+        let mut writer = writer.into_std();
         reader.complete(None);
         let error = Write::write(&mut writer, b"nobody listens").expect_err("broken pipe");
         assert_eq!(error.kind(), io::ErrorKind::BrokenPipe);
@@ -128,7 +136,8 @@ fn w9_io_write_after_reader_completed_is_broken_pipe() {
 #[test]
 fn r11_io_write_after_reader_failed_carries_reader_failed() {
     within(LIMIT, "r11_io_write_after_reader_failed_carries_reader_failed", || {
-        let (mut reader, mut writer) = small_pipe(0, 0, 16);
+        let (mut reader, writer) = small_pipe(0, 0, 16);
+        let mut writer = writer.into_std();
         reader.complete(Some(CompletionError::message("parse error")));
         let error = writer.write_all(b"x").expect_err("reader failed");
         let inner = error.get_ref().and_then(|e| e.downcast_ref::<PipeError>()).expect("a PipeError inside");
@@ -141,19 +150,23 @@ fn w8_io_write_after_writer_completed_is_broken_pipe() {
     within(LIMIT, "w8_io_write_after_writer_completed_is_broken_pipe", || {
         let (_reader, mut writer) = small_pipe(0, 0, 16);
         writer.complete(None);
-        assert_eq!(Write::write(&mut writer, b"late").expect_err("completed").kind(), io::ErrorKind::BrokenPipe);
+        assert_eq!(
+            Write::write(&mut writer.as_std(), b"late").expect_err("completed").kind(),
+            io::ErrorKind::BrokenPipe
+        );
     });
 }
 
 #[test]
 fn w6_io_write_blocks_under_back_pressure_until_reader_catches_up() {
-    let (mut reader, mut writer) = pipe(PipeOptions::default()).expect("defaults");
+    let (reader, writer) = pipe(PipeOptions::default()).expect("defaults");
+    let (mut reader, mut writer) = (reader.into_std(), writer.into_std());
     let data = pattern(1 << 20);
     let expected = data.clone();
     let producer = thread::spawn(move || -> io::Result<()> {
         for chunk in data.chunks(4_000) {
             writer.write_all(chunk)?;
-            assert!(writer.stats().unexamined() <= 65_536 + 4_000 + 4_096);
+            assert!(writer.get_ref().stats().unexamined() <= 65_536 + 4_000 + 4_096);
         }
         Ok(())
     });
@@ -178,13 +191,13 @@ fn w6_io_write_blocks_under_back_pressure_until_reader_catches_up() {
 #[test]
 fn r9_canceled_empty_read_is_interrupted_and_read_to_end_retries() {
     within(LIMIT, "r9_canceled_empty_read_is_interrupted_and_read_to_end_retries", || {
-        let (mut reader, mut writer) = small_pipe(0, 0, 16);
+        let (reader, writer) = small_pipe(0, 0, 16);
         reader.cancel_pending_read();
+        let mut reader = reader.into_std();
         let error = Read::read(&mut reader, &mut [0u8; 4]).expect_err("canceled with nothing buffered");
         assert_eq!(error.kind(), io::ErrorKind::Interrupted);
         // The cancel was observed once; the pipe reads normally afterwards.
-        writer.write_all(b"ok").expect("write");
-        drop(writer);
+        writer.into_std().write_all(b"ok").expect("write");
         let mut out = Vec::new();
         reader.read_to_end(&mut out).expect("read_to_end");
         assert_eq!(out, b"ok");
@@ -194,13 +207,14 @@ fn r9_canceled_empty_read_is_interrupted_and_read_to_end_retries() {
 #[test]
 fn r4_fill_buf_after_partial_consume_returns_the_rest_at_once() {
     within(LIMIT, "r4_fill_buf_after_partial_consume_returns_the_rest_at_once", || {
-        let (mut reader, mut writer) = small_pipe(0, 0, 16);
-        writer.write_all(b"abcdef").expect("write");
+        let (reader, mut writer) = small_pipe(0, 0, 16);
+        let mut reader = reader.into_std();
+        writer.write_blocking(b"abcdef").expect("write");
         assert_eq!(reader.fill_buf().expect("fill"), b"abcdef");
         reader.consume(2);
         // Examined stopped short of the end: no wait for more bytes.
         assert_eq!(reader.fill_buf().expect("fill"), b"cdef");
         reader.consume(4);
-        assert_eq!(reader.stats().consumed, 6);
+        assert_eq!(reader.get_ref().stats().consumed, 6);
     });
 }

@@ -15,7 +15,7 @@ use std::task::{Poll, Wake, Waker};
 use std::time::Duration;
 
 use common::*;
-use pipe_core::{CancelHandle, CompletionError, Flush, PipeError, PipeReader, PipeWriter, Read};
+use pipe_core::{CancelHandle, CompletionError, FlushFuture, PipeError, PipeReader, PipeWriter, ReadFuture};
 
 // ------------------------------------------------------------------ C1
 
@@ -26,8 +26,8 @@ fn assert_send_sync<T: Send + Sync>() {}
 fn c1_halves_and_their_futures_are_send() {
     assert_send::<PipeReader>();
     assert_send::<PipeWriter>();
-    assert_send::<Read<'static>>();
-    assert_send::<Flush<'static>>();
+    assert_send::<ReadFuture<'static>>();
+    assert_send::<FlushFuture<'static>>();
     assert_send_sync::<CancelHandle>();
     assert_send_sync::<PipeError>();
     assert_send_sync::<CompletionError>();

@@ -84,15 +84,16 @@ fn r12_drop_reader_while_writer_paused_on_another_thread() {
 fn io_adapters_stream_a_body_between_threads() {
     let body: Vec<u8> = (0..if cfg!(miri) { 300u32 } else { 30_000 }).map(|i| (i % 256) as u8).collect();
     let expected = body.clone();
-    let (mut reader, mut writer) = pipe(small_options()).expect("valid options");
+    let (reader, writer) = pipe(small_options()).expect("valid options");
     let producer = std::thread::spawn(move || {
+        let mut writer = writer.into_std();
         for piece in body.chunks(7) {
             writer.write_all(piece).expect("write");
         }
-        writer.complete(None);
+        writer.get_mut().complete(None);
     });
     let mut received = Vec::new();
-    reader.read_to_end(&mut received).expect("read_to_end");
+    reader.into_std().read_to_end(&mut received).expect("read_to_end");
     producer.join().expect("producer");
     assert_eq!(received, expected);
 }

@@ -93,6 +93,8 @@ pub(super) struct Shared {
     pub(super) owner: usize,
     /// Smallest segment the writer rents.
     pub(super) minimum_segment_size: usize,
+    /// The pause threshold (O1), read-only: adapters size segments by it.
+    pub(super) pause: usize,
     pub(super) state: SpinLock<State>,
 }
 

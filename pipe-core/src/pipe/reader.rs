@@ -214,6 +214,33 @@ impl PipeReader {
     pub fn has_outstanding_read(&self) -> bool {
         self.view.outstanding.is_some()
     }
+
+    /// The read in progress: the result of the outstanding read, again, until
+    /// the next `advance_to`; `None` when no read is outstanding.
+    ///
+    /// Adapters that resolve a read in one call and consume it in a later one
+    /// (`BufRead::fill_buf` then `consume`) look the buffer up here.
+    pub fn outstanding_read(&self) -> Option<ReadResult<'_>> {
+        self.view.outstanding.map(|_| self.outstanding_result())
+    }
+
+    /// Consumes and examines the whole buffer of the outstanding read:
+    /// `advance(buffer.end())` without holding the buffer's borrow (R3, R4).
+    ///
+    /// Fails like [`advance_to`](Self::advance_to): `ReaderCompleted`, then
+    /// `NoOutstandingRead`.
+    pub fn advance_to_end(&mut self) -> Result<(), PipeError> {
+        if self.completed {
+            return Err(PipeError::ReaderCompleted);
+        }
+        match self.outstanding_read() {
+            Some(result) => {
+                let end = result.buffer().end();
+                self.advance(end)
+            }
+            None => Err(PipeError::NoOutstandingRead),
+        }
+    }
 }
 
 impl Drop for PipeReader {

@@ -217,6 +217,49 @@ impl PipeWriter {
     pub fn stats(&self) -> PipeStats {
         self.shared.stats()
     }
+    /// The room left in the current segment: a pointer to its first free
+    /// byte and the count of free bytes; `None` with no current segment.
+    /// For `StdWriter`'s cached fast path, which copies there and then calls
+    /// [`commit_spare`](Self::commit_spare); the pointer stays valid until
+    /// the next call of any other `&mut self` method. Like `write`, it hands
+    /// no memory to `advance` (W2).
+    #[cfg(feature = "std")]
+    #[inline]
+    pub(crate) fn spare(&mut self) -> Option<(NonNull<u8>, usize)> {
+        self.memory_len = 0;
+        let tail = self.tail.filter(|_| !self.completed)?;
+        // SAFETY: the tail is alive while it is the writer's.
+        let inner = unsafe { tail.as_ref() };
+        // SAFETY: `written <= capacity`, so the pointer stays inside (or one
+        // past the end of) the allocation.
+        let free = unsafe { inner.data.add(self.written) };
+        Some((free, inner.capacity - self.written))
+    }
+
+    /// The pipe's pause threshold and minimum segment size (O1, O2), for
+    /// adapters that size their segments.
+    #[cfg(feature = "std")]
+    pub(crate) fn thresholds(&self) -> (usize, usize) {
+        (self.shared.pause, self.shared.minimum_segment_size)
+    }
+
+    /// Commits `n` bytes copied into the memory [`spare`](Self::spare)
+    /// returned (W3).
+    ///
+    /// # Safety
+    ///
+    /// `n` is at most the room `spare` reported, less what was committed
+    /// since, and those bytes were initialized by the caller.
+    #[cfg(feature = "std")]
+    #[inline]
+    pub(crate) unsafe fn commit_spare(&mut self, n: usize) {
+        if let Some(tail) = self.tail {
+            // SAFETY: the tail is alive while it is the writer's.
+            unsafe { tail.as_ref() }.track.wrote(self.written, self.written + n);
+        }
+        self.written += n;
+        self.unflushed += n;
+    }
 }
 
 impl Drop for PipeWriter {

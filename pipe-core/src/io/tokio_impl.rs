@@ -1,0 +1,51 @@
+//! tokio's `AsyncRead`, `AsyncBufRead` and `AsyncWrite` (feature `tokio`).
+
+use core::borrow::BorrowMut;
+use core::pin::Pin;
+use core::task::{Context, Poll};
+use std::io;
+
+use tokio::io::{AsyncBufRead, AsyncRead, AsyncWrite, ReadBuf};
+
+use super::{AsyncReader, AsyncWriter};
+use crate::{PipeReader, PipeWriter};
+
+impl<R: BorrowMut<PipeReader> + Unpin> AsyncRead for AsyncReader<R> {
+    fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        let out = buf.initialize_unfilled();
+        match this.poll_read_into(cx, out) {
+            Poll::Ready(Ok(n)) => {
+                buf.advance(n);
+                Poll::Ready(Ok(()))
+            }
+            Poll::Ready(Err(error)) => Poll::Ready(Err(error)),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}
+
+impl<R: BorrowMut<PipeReader> + Unpin> AsyncBufRead for AsyncReader<R> {
+    fn poll_fill_buf(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<&[u8]>> {
+        self.get_mut().poll_fill_buf_inner(cx)
+    }
+
+    fn consume(self: Pin<&mut Self>, amount: usize) {
+        self.get_mut().consume_inner(amount);
+    }
+}
+
+/// `poll_shutdown` completes the writer (W8).
+impl<W: BorrowMut<PipeWriter> + Unpin> AsyncWrite for AsyncWriter<W> {
+    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, bytes: &[u8]) -> Poll<io::Result<usize>> {
+        self.get_mut().poll_write_bytes(cx, bytes)
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.get_mut().poll_flush_pipe(cx)
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.get_mut().complete()
+    }
+}

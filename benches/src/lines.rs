@@ -126,7 +126,7 @@ fn pipe_read_line(plan: &Arc<Plan>) -> Outcome<(u64, (u64, u64))> {
         writer.complete(None);
         Ok(())
     });
-    let counted = count_lines(reader)?;
+    let counted = count_lines(reader.into_std())?;
     join(writer_thread, "writer")?;
     Ok(counted)
 }

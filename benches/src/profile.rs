@@ -191,8 +191,8 @@ pub fn note(entry: &Entry) -> &'static str {
     let s = entry.symbol.as_str();
     let notes: &[(&str, &str)] = &[
         ("SpinLock", "pipe-core's lock: taking it (spinning while the other side holds it) and the critical section inlined into it"),
-        ("block_on::<pipe_core::pipe::Flush>", "a blocking flush: polls the flush (its critical section inlined), then spins on the wake flag and parks while back pressure holds"),
-        ("block_on::<pipe_core::pipe::Read>", "a blocking read: polls the read (its critical section and view rebuild inlined), then spins on the wake flag and parks until a flush wakes it"),
+        ("block_on::<pipe_core::pipe::writer::Flush>", "a blocking flush: polls the flush (its critical section inlined), then spins on the wake flag and parks while back pressure holds"),
+        ("block_on::<pipe_core::pipe::reader::Read>", "a blocking read: polls the read (its critical section and view rebuild inlined), then spins on the wake flag and parks until a flush wakes it"),
         ("clone_waker::<pipe_core::blocking::ThreadWaker>", "each blocking call clones its thread's waker out of the thread-local (an atomic increment on a count the other thread also touches)"),
         ("drop_waker::<pipe_core::blocking::ThreadWaker>", "dropping that clone at the end of each blocking call (an atomic decrement)"),
         ("wake_by_ref::<pipe_core::blocking::ThreadWaker>", "waking the blocked thread: flag store and unpark"),

@@ -59,6 +59,7 @@ pub fn pipe(options: PipeOptions) -> Result<(PipeReader, PipeWriter), PipeError>
     let shared = Arc::new(protocol::Shared {
         owner: crate::sync::next_owner_id(),
         minimum_segment_size,
+        #[cfg(feature = "std")]
         pause,
         state: lock::SpinLock::new(protocol::State::new(pause, resume, pool)),
     });

@@ -93,7 +93,8 @@ pub(super) struct Shared {
     pub(super) owner: usize,
     /// Smallest segment the writer rents.
     pub(super) minimum_segment_size: usize,
-    /// The pause threshold (O1), read-only: adapters size segments by it.
+    /// The pause threshold (O1), read-only: the std adapters size segments by it.
+    #[cfg(feature = "std")]
     pub(super) pause: usize,
     pub(super) state: SpinLock<State>,
 }

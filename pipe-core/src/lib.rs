@@ -73,6 +73,8 @@ mod sync;
 
 #[cfg(feature = "std")]
 mod blocking;
+#[cfg(all(feature = "splice", target_os = "linux"))]
+pub mod splice;
 
 pub use error::{CompletionError, PipeError};
 pub use options::{

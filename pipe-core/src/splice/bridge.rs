@@ -1,0 +1,167 @@
+//! Bridges between descriptors and the user-space pipe.
+//!
+//! Filling: a `read(2)` straight into the memory `PipeWriter::get_memory`
+//! returns, then `advance`. The writer's public API hands out one contiguous
+//! slice at a time (a second `get_memory` without `advance` returns the same
+//! memory), so a fill is one `read` per segment, not a `readv` across
+//! segments.
+//!
+//! Draining: one `writev(2)` (or `sendmsg(2)` with `MSG_NOSIGNAL` for a
+//! socket) of the `Sequence`'s chunks, then `advance_to` exactly the bytes
+//! written — a partial write consumes and examines only its prefix, so the
+//! next read returns the rest at once.
+
+use std::io;
+use std::io::IoSlice;
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd};
+use std::vec::Vec;
+
+use rustix::io::Errno;
+use rustix::net::{SendAncillaryBuffer, SendFlags};
+
+use super::fd::FdKind;
+use super::sigpipe::SigpipeGuard;
+use crate::{PipeError, PipeReader, PipeWriter, Sequence};
+
+/// At most this many chunks go into one `writev` (`IOV_MAX` on Linux).
+pub const MAX_IOVECS: usize = 1024;
+
+fn pipe_error(what: &str, error: PipeError) -> io::Error {
+    io::Error::other(std::format!("{what}: {error}"))
+}
+
+/// Reads once from `fd` into the writer's memory (at least `hint` bytes
+/// asked for) and advances the writer by the count; does not flush. Returns
+/// the count, 0 at end of file. `EINTR` is retried; `EAGAIN` is an error of
+/// kind `WouldBlock` with nothing advanced.
+pub fn read_into(writer: &mut PipeWriter, fd: impl AsFd, hint: usize) -> io::Result<usize> {
+    let fd = fd.as_fd();
+    let memory = writer.get_memory(hint).map_err(|e| pipe_error("get_memory for a read from an fd", e))?;
+    let len = memory.len();
+    let n = loop {
+        match rustix::io::read(fd, &mut *memory) {
+            Ok(n) => break n,
+            Err(Errno::INTR) => continue,
+            Err(e) => {
+                return Err(io::Error::new(
+                    io::Error::from(e).kind(),
+                    std::format!(
+                        "read of up to {len} bytes from fd {} into a pipe segment failed: {e}",
+                        fd.as_raw_fd()
+                    ),
+                ))
+            }
+        }
+    };
+    writer.advance(n).map_err(|e| pipe_error("advance after a read from an fd", e))?;
+    Ok(n)
+}
+
+/// Fills the pipe from `fd` until end of file or `limit` bytes, flushing
+/// (blocking while back pressure holds) after every read; returns the bytes
+/// moved. Fails with `BrokenPipe` once the pipe's reader has completed.
+pub fn fill_from_fd(writer: &mut PipeWriter, fd: impl AsFd, limit: u64) -> io::Result<u64> {
+    let fd = fd.as_fd();
+    let mut total = 0u64;
+    while total < limit {
+        let hint = usize::try_from(limit - total).unwrap_or(usize::MAX).min(super::engine::COPY_BUFFER);
+        let n = read_into(writer, fd, hint)?;
+        if n == 0 {
+            break;
+        }
+        total += n as u64;
+        let flushed = writer.flush_blocking().map_err(|e| pipe_error("flush after a read from an fd", e))?;
+        if flushed.is_completed() {
+            return Err(io::Error::new(
+                io::ErrorKind::BrokenPipe,
+                std::format!("the pipe's reader completed after {total} bytes were read from fd {}", fd.as_raw_fd()),
+            ));
+        }
+    }
+    Ok(total)
+}
+
+/// Writes as much of `sequence` to `fd` as one vectored call takes (up to
+/// [`MAX_IOVECS`] chunks) and returns the count. `EINTR` is retried. A socket
+/// gets `sendmsg` with `MSG_NOSIGNAL`; any other descriptor `writev`, with
+/// SIGPIPE blocked for the call — `EPIPE` is an error, never a signal.
+pub fn write_sequence(fd: impl AsFd, sequence: &Sequence<'_>) -> io::Result<usize> {
+    let fd = fd.as_fd();
+    let kind = FdKind::of(fd)?;
+    write_chunks(fd, kind, sequence)
+}
+
+fn write_chunks(fd: BorrowedFd<'_>, kind: FdKind, sequence: &Sequence<'_>) -> io::Result<usize> {
+    let slices: Vec<IoSlice<'_>> = sequence.chunks().take(MAX_IOVECS).map(IoSlice::new).collect();
+    if slices.is_empty() {
+        return Ok(0);
+    }
+    let socket = matches!(kind, FdKind::StreamSocket | FdKind::DatagramSocket);
+    let _guard = if socket { None } else { Some(SigpipeGuard::new()?) };
+    loop {
+        let result = if socket {
+            rustix::net::sendmsg(fd, &slices, &mut SendAncillaryBuffer::default(), SendFlags::NOSIGNAL)
+        } else {
+            rustix::io::writev(fd, &slices)
+        };
+        match result {
+            Ok(n) => return Ok(n),
+            Err(Errno::INTR) => continue,
+            Err(e) => {
+                return Err(io::Error::new(
+                    io::Error::from(e).kind(),
+                    std::format!(
+                        "vectored write of {} bytes in {} chunks to fd {} ({kind}) failed: {e}",
+                        slices.iter().map(|s| s.len()).sum::<usize>(),
+                        slices.len(),
+                        fd.as_raw_fd()
+                    ),
+                ))
+            }
+        }
+    }
+}
+
+/// Drains the pipe to `fd` until the writer completes and every byte is
+/// written; returns the bytes written.
+///
+/// Each read's buffer goes out with vectored writes; after each write the
+/// reader advances to exactly the bytes written (consumed and examined), so a
+/// partial write leaves the rest for the next read. A write error (including
+/// `WouldBlock` from a non-blocking `fd`) is returned after advancing past
+/// what was written; the rest stays in the pipe. The writer's completion
+/// error is returned as an error of kind `Other`.
+pub fn drain_to_fd(reader: &mut PipeReader, fd: impl AsFd) -> io::Result<u64> {
+    let fd = fd.as_fd();
+    let kind = FdKind::of(fd)?;
+    let mut total = 0u64;
+    loop {
+        let (written, outcome, position, done) = {
+            let result = reader.read_blocking().map_err(|e| pipe_error("read before a write to an fd", e))?;
+            let buffer = result.buffer();
+            if buffer.is_empty() {
+                if result.is_completed() {
+                    (0, Ok(()), buffer.start(), true)
+                } else {
+                    // Canceled read: nothing to write; end the read and go on.
+                    (0, Ok(()), buffer.start(), false)
+                }
+            } else {
+                match write_chunks(fd, kind, &buffer) {
+                    Ok(n) => {
+                        let position =
+                            buffer.get_position(n).map_err(|e| pipe_error("position after a vectored write", e))?;
+                        (n, Ok(()), position, false)
+                    }
+                    Err(e) => (0, Err(e), buffer.start(), false),
+                }
+            }
+        };
+        reader.advance_to(position, position).map_err(|e| pipe_error("advance_to after a vectored write", e))?;
+        total += written as u64;
+        outcome?;
+        if done {
+            return Ok(total);
+        }
+    }
+}

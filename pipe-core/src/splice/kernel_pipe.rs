@@ -112,12 +112,20 @@ impl KernelPipe {
     /// `EINTR` is retried; `Ok(0)` means this pipe's writers are gone and it is
     /// empty.
     pub fn tee_to(&self, other: &KernelPipe, limit: usize) -> io::Result<usize> {
+        self.tee_into(other.write_end(), limit)
+    }
+
+    /// [`tee_to`](Self::tee_to) into the write end of any pipe — for example
+    /// one whose ends are owned separately, so that dropping the write end
+    /// tells the consumer the stream has ended.
+    pub fn tee_into(&self, pipe_write_end: impl AsFd, limit: usize) -> io::Result<usize> {
+        let target = pipe_write_end.as_fd();
         let len = limit.min(super::engine::MAX_LEN);
         if len == 0 {
             return Ok(0);
         }
         loop {
-            match rustix::pipe::tee(&self.read, &other.write, len, SpliceFlags::empty()) {
+            match rustix::pipe::tee(&self.read, target, len, SpliceFlags::empty()) {
                 Ok(n) => return Ok(n),
                 Err(Errno::INTR) => continue,
                 Err(e) => {
@@ -126,7 +134,7 @@ impl KernelPipe {
                         std::format!(
                             "tee of {len} bytes from pipe fd {} into pipe fd {} failed: {e}",
                             raw(self.read_end()),
-                            raw(other.write_end())
+                            raw(target)
                         ),
                     ))
                 }

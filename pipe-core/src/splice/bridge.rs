@@ -19,6 +19,7 @@ use std::vec::Vec;
 use rustix::io::Errno;
 use rustix::net::{SendAncillaryBuffer, SendFlags};
 
+use super::error::context;
 use super::fd::FdKind;
 use super::sigpipe::SigpipeGuard;
 use crate::{PipeError, PipeReader, PipeWriter, Sequence};
@@ -43,12 +44,9 @@ pub fn read_into(writer: &mut PipeWriter, fd: impl AsFd, hint: usize) -> io::Res
             Ok(n) => break n,
             Err(Errno::INTR) => continue,
             Err(e) => {
-                return Err(io::Error::new(
-                    io::Error::from(e).kind(),
-                    std::format!(
-                        "read of up to {len} bytes from fd {} into a pipe segment failed: {e}",
-                        fd.as_raw_fd()
-                    ),
+                return Err(context(
+                    e,
+                    std::format!("read of up to {len} bytes from fd {} into a pipe segment failed", fd.as_raw_fd()),
                 ))
             }
         }
@@ -108,10 +106,10 @@ fn write_chunks(fd: BorrowedFd<'_>, kind: FdKind, sequence: &Sequence<'_>) -> io
             Ok(n) => return Ok(n),
             Err(Errno::INTR) => continue,
             Err(e) => {
-                return Err(io::Error::new(
-                    io::Error::from(e).kind(),
+                return Err(context(
+                    e,
                     std::format!(
-                        "vectored write of {} bytes in {} chunks to fd {} ({kind}) failed: {e}",
+                        "vectored write of {} bytes in {} chunks to fd {} ({kind}) failed",
                         slices.iter().map(|s| s.len()).sum::<usize>(),
                         slices.len(),
                         fd.as_raw_fd()

@@ -101,7 +101,7 @@ impl TransferError {
 
     /// The errno, if the error came from the system.
     pub fn raw_os_error(&self) -> Option<i32> {
-        self.source.raw_os_error()
+        os_errno(&self.source)
     }
 
     /// The underlying error.
@@ -211,8 +211,41 @@ impl From<CapacityError> for io::Error {
     }
 }
 
+/// An OS error and what was being done; the errno stays reachable as the
+/// source.
+#[derive(Debug)]
+struct Context {
+    message: std::string::String,
+    source: io::Error,
+}
+
+impl fmt::Display for Context {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.message, self.source)
+    }
+}
+
+impl std::error::Error for Context {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.source)
+    }
+}
+
+/// `error` with the same kind and a message saying what failed.
+pub(crate) fn context(error: impl Into<io::Error>, message: std::string::String) -> io::Error {
+    let source = error.into();
+    io::Error::new(source.kind(), Context { message, source })
+}
+
+/// The errno of `error`, or of the OS error it wraps.
+pub(crate) fn os_errno(error: &io::Error) -> Option<i32> {
+    error.raw_os_error().or_else(|| {
+        error.get_ref().and_then(|inner| inner.downcast_ref::<Context>()).and_then(|c| c.source.raw_os_error())
+    })
+}
+
 fn errno(error: &io::Error) -> Option<Errno> {
-    error.raw_os_error().map(Errno::from_raw_os_error)
+    os_errno(error).map(Errno::from_raw_os_error)
 }
 
 /// `EINTR`: retried.

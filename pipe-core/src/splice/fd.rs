@@ -11,7 +11,7 @@ use rustix::net::{SendFlags, SocketType};
 use rustix::pipe::SpliceFlags;
 
 use super::engine::{End, Engine, Route, Stop, Syscalls, TransferReport};
-use super::error::{Op, TransferError};
+use super::error::{context, Op, TransferError};
 use super::kernel_pipe::{PipePool, PooledPipe};
 use super::sigpipe::SigpipeGuard;
 
@@ -53,9 +53,8 @@ impl FdKind {
     /// Inspects `fd` with `fstat` (and `getsockopt(SO_TYPE)` for sockets).
     pub fn of(fd: impl AsFd) -> io::Result<Self> {
         let fd = fd.as_fd();
-        let stat = rustix::fs::fstat(fd).map_err(|e| {
-            io::Error::new(io::Error::from(e).kind(), std::format!("fstat of fd {} failed: {e}", fd.as_raw_fd()))
-        })?;
+        let stat =
+            rustix::fs::fstat(fd).map_err(|e| context(e, std::format!("fstat of fd {} failed", fd.as_raw_fd())))?;
         Ok(match FileType::from_raw_mode(stat.st_mode) {
             FileType::Fifo => Self::Pipe,
             FileType::RegularFile => Self::RegularFile,
@@ -64,12 +63,7 @@ impl FdKind {
             FileType::Socket => match rustix::net::sockopt::socket_type(fd) {
                 Ok(SocketType::STREAM) => Self::StreamSocket,
                 Ok(_) => Self::DatagramSocket,
-                Err(e) => {
-                    return Err(io::Error::new(
-                        io::Error::from(e).kind(),
-                        std::format!("getsockopt(SO_TYPE) of fd {} failed: {e}", fd.as_raw_fd()),
-                    ))
-                }
+                Err(e) => return Err(context(e, std::format!("getsockopt(SO_TYPE) of fd {} failed", fd.as_raw_fd()))),
             },
             _ => Self::Other,
         })

@@ -9,6 +9,7 @@ use rustix::io::Errno;
 use rustix::pipe::{PipeFlags, SpliceFlags};
 
 use super::engine::TransferReport;
+use super::error::context;
 use super::error::{CapacityError, TransferError};
 use super::fd::{transfer_with, TransferOptions};
 use crate::sync::FdPoolMutex;
@@ -28,8 +29,8 @@ pub struct KernelPipe {
 impl KernelPipe {
     /// A new pipe (`pipe2(O_CLOEXEC)`), blocking at both ends.
     pub fn new() -> io::Result<Self> {
-        let (read, write) = rustix::pipe::pipe_with(PipeFlags::CLOEXEC)
-            .map_err(|e| io::Error::new(io::Error::from(e).kind(), std::format!("pipe2(O_CLOEXEC) failed: {e}")))?;
+        let (read, write) =
+            rustix::pipe::pipe_with(PipeFlags::CLOEXEC).map_err(|e| context(e, "pipe2(O_CLOEXEC) failed".into()))?;
         Ok(Self { read, write })
     }
 
@@ -55,15 +56,14 @@ impl KernelPipe {
 
     /// The capacity in bytes (`F_GETPIPE_SZ`).
     pub fn capacity(&self) -> io::Result<usize> {
-        rustix::pipe::fcntl_getpipe_size(&self.write)
-            .map_err(|e| io::Error::new(io::Error::from(e).kind(), std::format!("F_GETPIPE_SZ failed: {e}")))
+        rustix::pipe::fcntl_getpipe_size(&self.write).map_err(|e| context(e, "F_GETPIPE_SZ failed".into()))
     }
 
     /// Bytes queued in the pipe (`FIONREAD`).
     pub fn buffered(&self) -> io::Result<usize> {
         rustix::io::ioctl_fionread(&self.read)
             .map(|n| usize::try_from(n).unwrap_or(usize::MAX))
-            .map_err(|e| io::Error::new(io::Error::from(e).kind(), std::format!("FIONREAD on a pipe failed: {e}")))
+            .map_err(|e| context(e, "FIONREAD on a pipe failed".into()))
     }
 
     /// Sets the capacity (`F_SETPIPE_SZ`) and returns the size the kernel
@@ -129,10 +129,10 @@ impl KernelPipe {
                 Ok(n) => return Ok(n),
                 Err(Errno::INTR) => continue,
                 Err(e) => {
-                    return Err(io::Error::new(
-                        io::Error::from(e).kind(),
+                    return Err(context(
+                        e,
                         std::format!(
-                            "tee of {len} bytes from pipe fd {} into pipe fd {} failed: {e}",
+                            "tee of {len} bytes from pipe fd {} into pipe fd {} failed",
                             raw(self.read_end()),
                             raw(target)
                         ),
@@ -151,7 +151,7 @@ fn raw(fd: BorrowedFd<'_>) -> i32 {
 /// `/proc/sys/fs/pipe-max-size`.
 pub fn system_max_capacity() -> io::Result<usize> {
     let text = std::fs::read_to_string("/proc/sys/fs/pipe-max-size")
-        .map_err(|e| io::Error::new(e.kind(), std::format!("reading /proc/sys/fs/pipe-max-size failed: {e}")))?;
+        .map_err(|e| context(e, "reading /proc/sys/fs/pipe-max-size failed".into()))?;
     text.trim().parse().map_err(|e| {
         io::Error::new(io::ErrorKind::InvalidData, std::format!("/proc/sys/fs/pipe-max-size holds {text:?}: {e}"))
     })

@@ -120,45 +120,64 @@ fn write_chunks(fd: BorrowedFd<'_>, kind: FdKind, sequence: &Sequence<'_>) -> io
     }
 }
 
-/// Drains the pipe to `fd` until the writer completes and every byte is
-/// written; returns the bytes written.
+/// What one [`write_once`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DrainStep {
+    /// Bytes written (and consumed from the pipe).
+    pub written: usize,
+    /// The writer has completed and every byte was written: nothing more
+    /// will come.
+    pub completed: bool,
+}
+
+/// One read of the pipe (blocking until bytes or completion), one vectored
+/// write of its buffer to `fd`, then `advance_to` exactly the bytes written,
+/// consumed and examined — after a partial write the next read returns the
+/// rest at once.
 ///
-/// Each read's buffer goes out with vectored writes; after each write the
-/// reader advances to exactly the bytes written (consumed and examined), so a
-/// partial write leaves the rest for the next read. A write error (including
-/// `WouldBlock` from a non-blocking `fd`) is returned after advancing past
-/// what was written; the rest stays in the pipe. The writer's completion
-/// error is returned as an error of kind `Other`.
+/// A write error (`WouldBlock` from a non-blocking `fd` included) is
+/// returned after ending the read with nothing consumed. A canceled read
+/// returns `written: 0, completed: false`.
+pub fn write_once(reader: &mut PipeReader, fd: impl AsFd) -> io::Result<DrainStep> {
+    let fd = fd.as_fd();
+    let kind = FdKind::of(fd)?;
+    write_once_to(reader, fd, kind)
+}
+
+fn write_once_to(reader: &mut PipeReader, fd: BorrowedFd<'_>, kind: FdKind) -> io::Result<DrainStep> {
+    let (step, outcome, position) = {
+        let result = reader.read_blocking().map_err(|e| pipe_error("read before a write to an fd", e))?;
+        let buffer = result.buffer();
+        if buffer.is_empty() {
+            (DrainStep { written: 0, completed: result.is_completed() }, Ok(()), buffer.start())
+        } else {
+            match write_chunks(fd, kind, &buffer) {
+                Ok(n) => {
+                    let position =
+                        buffer.get_position(n).map_err(|e| pipe_error("position after a vectored write", e))?;
+                    let completed = result.is_completed() && n == buffer.len();
+                    (DrainStep { written: n, completed }, Ok(()), position)
+                }
+                Err(e) => (DrainStep { written: 0, completed: false }, Err(e), buffer.start()),
+            }
+        }
+    };
+    reader.advance_to(position, position).map_err(|e| pipe_error("advance_to after a vectored write", e))?;
+    outcome.map(|()| step)
+}
+
+/// Drains the pipe to `fd` with [`write_once`] until the writer completes
+/// and every byte is written; returns the bytes written. An error is
+/// returned as it comes; bytes not yet written stay in the pipe. The
+/// writer's completion error is an error of kind `Other`.
 pub fn drain_to_fd(reader: &mut PipeReader, fd: impl AsFd) -> io::Result<u64> {
     let fd = fd.as_fd();
     let kind = FdKind::of(fd)?;
     let mut total = 0u64;
     loop {
-        let (written, outcome, position, done) = {
-            let result = reader.read_blocking().map_err(|e| pipe_error("read before a write to an fd", e))?;
-            let buffer = result.buffer();
-            if buffer.is_empty() {
-                if result.is_completed() {
-                    (0, Ok(()), buffer.start(), true)
-                } else {
-                    // Canceled read: nothing to write; end the read and go on.
-                    (0, Ok(()), buffer.start(), false)
-                }
-            } else {
-                match write_chunks(fd, kind, &buffer) {
-                    Ok(n) => {
-                        let position =
-                            buffer.get_position(n).map_err(|e| pipe_error("position after a vectored write", e))?;
-                        (n, Ok(()), position, false)
-                    }
-                    Err(e) => (0, Err(e), buffer.start(), false),
-                }
-            }
-        };
-        reader.advance_to(position, position).map_err(|e| pipe_error("advance_to after a vectored write", e))?;
-        total += written as u64;
-        outcome?;
-        if done {
+        let step = write_once_to(reader, fd, kind)?;
+        total += step.written as u64;
+        if step.completed {
             return Ok(total);
         }
     }

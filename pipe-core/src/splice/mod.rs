@@ -10,7 +10,7 @@
 //! * [`KernelPipe`] is a kernel pipe with [`set_capacity`](KernelPipe::set_capacity),
 //!   [`read_from`](KernelPipe::read_from), [`write_to`](KernelPipe::write_to)
 //!   and [`tee_to`](KernelPipe::tee_to) (one source to several consumers).
-//! * [`read_into`], [`fill_from_fd`], [`write_sequence`] and [`drain_to_fd`]
+//! * [`read_into`], [`fill_from_fd`], [`write_sequence`], [`write_once`] and [`drain_to_fd`]
 //!   bridge descriptors and the user-space [`pipe`](crate::pipe).
 //!
 //! When to splice, when to copy, and which errors are returned is one table,
@@ -50,7 +50,7 @@ mod fd;
 mod kernel_pipe;
 mod sigpipe;
 
-pub use bridge::{drain_to_fd, fill_from_fd, read_into, write_sequence, MAX_IOVECS};
+pub use bridge::{drain_to_fd, fill_from_fd, read_into, write_once, write_sequence, DrainStep, MAX_IOVECS};
 pub use engine::{End, Engine, Fallback, Route, Stop, Syscalls, TransferReport, COPY_BUFFER, MAX_LEN};
 pub use error::{cannot_splice, CapacityError, Op, TransferError};
 pub use fd::{route_for, transfer, transfer_with, FdKind, Transfer, TransferOptions};

@@ -76,7 +76,8 @@ fn tee_duplicates_without_consuming() {
     assert_eq!((sent.bytes, sent.spliced), (10_000, 10_000));
     drop(out_write);
     let mut got = Vec::new();
-    std::fs::File::from(out_read).read_to_end(&mut got).expect("read");
+    let mut out_read = out_read;
+    out_read.read_to_end(&mut got).expect("read");
     assert_eq!(got, payload);
     let mut copied = vec![0; 10_000];
     let (copy_read, _copy_write) = copy.into_ends();

@@ -21,6 +21,7 @@ pub mod rng;
 pub mod run;
 mod sched;
 pub mod shrink;
+pub mod splice;
 mod topo;
 
 pub use coverage::{Coverage, CoverageCounts, Mark};

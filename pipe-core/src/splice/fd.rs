@@ -219,7 +219,7 @@ impl<'a> Transfer<'a> {
                     .with_fds((src.as_raw_fd(), src_kind), (dst.as_raw_fd(), dst_kind))
             };
             let pipe = pool.get().map_err(fail)?;
-            let capacity = pipe.capacity().map_err(fail)?;
+            let capacity = pipe.pooled_capacity();
             (Some(pipe), capacity)
         } else {
             (None, 0)

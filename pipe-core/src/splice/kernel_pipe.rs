@@ -174,7 +174,8 @@ pub struct PoolStats {
 
 #[derive(Debug)]
 struct PoolState {
-    idle: Vec<KernelPipe>,
+    /// Idle pipes, empty, with their capacity.
+    idle: Vec<(KernelPipe, usize)>,
     stats: PoolStats,
 }
 
@@ -223,15 +224,16 @@ impl PipePool {
             }
             pipe
         });
-        let pipe = match pipe {
-            Some(pipe) => pipe,
+        let (pipe, capacity) = match pipe {
+            Some(idle) => idle,
             None => {
                 let pipe = KernelPipe::new()?;
+                let capacity = pipe.capacity()?;
                 self.with(|s| s.stats.created += 1);
-                pipe
+                (pipe, capacity)
             }
         };
-        Ok(PooledPipe { pipe: Some(pipe), pool: self })
+        Ok(PooledPipe { pipe: Some(pipe), capacity, pool: self })
     }
 
     /// The counters so far.
@@ -244,11 +246,11 @@ impl PipePool {
         self.with(|s| s.idle.len())
     }
 
-    fn give_back(&self, pipe: KernelPipe) {
+    fn give_back(&self, pipe: KernelPipe, capacity: usize) {
         let empty = matches!(pipe.buffered(), Ok(0));
         let dropped = self.with(|s| {
             if empty && s.idle.len() < self.max_idle {
-                s.idle.push(pipe);
+                s.idle.push((pipe, capacity));
                 s.stats.returned += 1;
                 None
             } else {
@@ -268,10 +270,19 @@ impl PipePool {
 #[derive(Debug)]
 pub struct PooledPipe<'a> {
     pipe: Option<KernelPipe>,
+    /// The capacity measured when the pipe was created. A later
+    /// `set_capacity` through `Deref` is not seen here; that is harmless, the
+    /// value only sizes each fill of an empty pipe.
+    capacity: usize,
     pool: &'a PipePool,
 }
 
 impl PooledPipe<'_> {
+    /// The pipe's capacity in bytes, without a system call.
+    pub fn pooled_capacity(&self) -> usize {
+        self.capacity
+    }
+
     /// Closes the pipe instead of returning it.
     pub fn discard(mut self) {
         if self.pipe.take().is_some() {
@@ -294,7 +305,7 @@ impl Deref for PooledPipe<'_> {
 impl Drop for PooledPipe<'_> {
     fn drop(&mut self) {
         if let Some(pipe) = self.pipe.take() {
-            self.pool.give_back(pipe);
+            self.pool.give_back(pipe, self.capacity);
         }
     }
 }

@@ -3,7 +3,7 @@
 //! the two must deliver identical bytes, report identical counts and fail
 //! with the same error class. The splice report's call counter proves the
 //! fast path ran where it should.
-#![cfg(all(feature = "splice", target_os = "linux", not(loom)))]
+#![cfg(all(feature = "splice", target_os = "linux", not(loom), not(miri)))]
 
 mod splice_common;
 

@@ -1,6 +1,6 @@
 //! Runs each splice example's logic (the example files are compiled into
 //! this test, so `cargo test` checks what `cargo run --example` runs).
-#![cfg(all(feature = "splice", target_os = "linux", not(loom)))]
+#![cfg(all(feature = "splice", target_os = "linux", not(loom), not(miri)))]
 
 #[allow(dead_code)]
 #[path = "../examples/echo_server.rs"]

@@ -3,7 +3,7 @@
 //! the intermediate pipe and the destination are byte queues, and a script
 //! says which call returns which errno. Rows that depend on real descriptors
 //! (routes for datagram sockets and files) use real ones.
-#![cfg(all(feature = "splice", target_os = "linux", not(loom)))]
+#![cfg(all(feature = "splice", target_os = "linux", not(loom), not(miri)))]
 
 mod splice_common;
 

@@ -1,6 +1,6 @@
 //! `KernelPipe` (capacity, tee) and the bridges between descriptors and the
 //! user-space pipe, on real descriptors.
-#![cfg(all(feature = "splice", target_os = "linux", not(loom)))]
+#![cfg(all(feature = "splice", target_os = "linux", not(loom), not(miri)))]
 
 mod splice_common;
 

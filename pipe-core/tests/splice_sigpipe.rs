@@ -6,7 +6,7 @@
 //! on that — and must exit normally with `BrokenPipe`, on the splice path and
 //! on the copy path alike. A control child proves the disposition really
 //! kills: a plain `write` into a reader-less pipe dies by SIGPIPE.
-#![cfg(all(feature = "splice", target_os = "linux", not(loom)))]
+#![cfg(all(feature = "splice", target_os = "linux", not(loom), not(miri)))]
 
 mod splice_common;
 

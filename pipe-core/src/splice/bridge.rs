@@ -95,7 +95,7 @@ fn write_chunks(fd: BorrowedFd<'_>, kind: FdKind, sequence: &Sequence<'_>) -> io
         return Ok(0);
     }
     let socket = matches!(kind, FdKind::StreamSocket | FdKind::DatagramSocket);
-    let _guard = if socket { None } else { Some(SigpipeGuard::new()?) };
+    let mut guard = if socket { None } else { Some(SigpipeGuard::new()?) };
     loop {
         let result = if socket {
             rustix::net::sendmsg(fd, &slices, &mut SendAncillaryBuffer::default(), SendFlags::NOSIGNAL)
@@ -106,6 +106,9 @@ fn write_chunks(fd: BorrowedFd<'_>, kind: FdKind, sequence: &Sequence<'_>) -> io
             Ok(n) => return Ok(n),
             Err(Errno::INTR) => continue,
             Err(e) => {
+                if let (Some(guard), Errno::PIPE) = (guard.as_mut(), e) {
+                    guard.saw_epipe();
+                }
                 return Err(context(
                     e,
                     std::format!(
@@ -114,7 +117,7 @@ fn write_chunks(fd: BorrowedFd<'_>, kind: FdKind, sequence: &Sequence<'_>) -> io
                         slices.len(),
                         fd.as_raw_fd()
                     ),
-                ))
+                ));
             }
         }
     }

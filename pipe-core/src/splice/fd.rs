@@ -230,7 +230,7 @@ impl<'a> Transfer<'a> {
     /// Delivers at most `limit` bytes: see [`transfer`] and [`Engine::run`].
     pub fn run(&mut self, limit: u64) -> Result<TransferReport, TransferError> {
         let needs_guard = self.dst_kind == FdKind::Pipe || (self.dst_kind.is_socket() && self.route() != Route::Copy);
-        let _guard = if needs_guard {
+        let mut guard = if needs_guard {
             Some(SigpipeGuard::new().map_err(|e| self.error(Op::Write, 0, e, TransferReport::default()))?)
         } else {
             None
@@ -242,7 +242,13 @@ impl<'a> Transfer<'a> {
             dst_is_socket: self.dst_kind.is_socket(),
         };
         let (src, dst) = ((self.src.as_raw_fd(), self.src_kind), (self.dst.as_raw_fd(), self.dst_kind));
-        self.engine.run(&mut sys, limit).map_err(|e| e.with_fds(src, dst))
+        let result = self.engine.run(&mut sys, limit).map_err(|e| e.with_fds(src, dst));
+        if let (Some(guard), Err(e)) = (guard.as_mut(), &result) {
+            if e.raw_os_error() == Some(rustix::io::Errno::PIPE.raw_os_error()) {
+                guard.saw_epipe();
+            }
+        }
+        result
     }
 
     /// Bytes taken from the source and not yet delivered.

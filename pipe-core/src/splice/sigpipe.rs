@@ -19,6 +19,10 @@ use std::io;
 pub(crate) struct SigpipeGuard {
     /// `true` when this guard blocked SIGPIPE and must consume and unblock it.
     owned: bool,
+    /// A call under the guard returned `EPIPE`, so it may have left a
+    /// SIGPIPE pending. Without `EPIPE` no call raised one, and a SIGPIPE
+    /// sent by someone else is delivered normally once unblocked.
+    epipe: bool,
 }
 
 fn sigpipe_set() -> libc::sigset_t {
@@ -47,7 +51,14 @@ impl SigpipeGuard {
         }
         // SAFETY: `old` was filled in by `pthread_sigmask`.
         let was_blocked = unsafe { libc::sigismember(&old, libc::SIGPIPE) } == 1;
-        Ok(Self { owned: !was_blocked })
+        Ok(Self { owned: !was_blocked, epipe: false })
+    }
+}
+
+impl SigpipeGuard {
+    /// Records that a call under the guard failed with `EPIPE`.
+    pub(crate) fn saw_epipe(&mut self) {
+        self.epipe = true;
     }
 }
 
@@ -58,7 +69,7 @@ impl Drop for SigpipeGuard {
         }
         let set = sigpipe_set();
         let zero = libc::timespec { tv_sec: 0, tv_nsec: 0 };
-        loop {
+        while self.epipe {
             // SAFETY: as in `sigpipe_set`.
             let mut pending: libc::sigset_t = unsafe { core::mem::zeroed() };
             // SAFETY: `pending` is a valid, writable `sigset_t`.

@@ -91,9 +91,22 @@ impl KernelPipe {
     }
 
     /// Moves up to `limit` bytes (`u64::MAX`: to end of file) from `fd` into
-    /// the pipe: [`transfer`](super::transfer) to the write end.
+    /// the pipe: [`transfer`](super::transfer) to the write end. A regular
+    /// file is copied, not spliced by reference; see
+    /// [`read_from_with`](Self::read_from_with).
     pub fn read_from(&self, fd: impl AsFd, limit: u64) -> Result<TransferReport, TransferError> {
-        transfer_with(fd.as_fd(), self.write.as_fd(), limit, &TransferOptions::default())
+        self.read_from_with(fd, limit, &TransferOptions::default())
+    }
+
+    /// [`read_from`](Self::read_from) with options (for example
+    /// [`TransferOptions::with_files`] to splice a file nobody writes).
+    pub fn read_from_with(
+        &self,
+        fd: impl AsFd,
+        limit: u64,
+        options: &TransferOptions,
+    ) -> Result<TransferReport, TransferError> {
+        transfer_with(fd.as_fd(), self.write.as_fd(), limit, options)
     }
 
     /// Moves up to `limit` bytes from the pipe to `fd`: [`transfer`](super::transfer)

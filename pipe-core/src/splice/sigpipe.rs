@@ -69,6 +69,8 @@ impl Drop for SigpipeGuard {
         }
         let set = sigpipe_set();
         let zero = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+        // Consume every SIGPIPE pending for this thread (a queued one is
+        // taken per `sigtimedwait`), only if a call returned EPIPE.
         while self.epipe {
             // SAFETY: as in `sigpipe_set`.
             let mut pending: libc::sigset_t = unsafe { core::mem::zeroed() };
@@ -84,7 +86,7 @@ impl Drop for SigpipeGuard {
             // thread; a null `siginfo` pointer is allowed; `zero` is valid.
             let rc = unsafe { libc::sigtimedwait(&set, core::ptr::null_mut(), &zero) };
             if rc < 0 && io::Error::last_os_error().kind() != io::ErrorKind::Interrupted {
-                break;
+                self.epipe = false;
             }
         }
         // SAFETY: `set` is valid; unblocking SIGPIPE restores the mask this

@@ -808,3 +808,37 @@ fn a_non_blocking_destination_that_returns_eagain_loses_no_held_bytes() {
     });
     assert!(splice.output == expected);
 }
+
+#[test]
+fn an_eventfd_source_is_refused_by_splice_and_copied() {
+    let (splice, _) = differential("eventfd→pipe", |path| {
+        // SAFETY: eventfd returns a fresh descriptor or -1.
+        let fd = unsafe { libc::eventfd(0, libc::EFD_CLOEXEC) };
+        assert!(fd >= 0, "eventfd");
+        // SAFETY: `fd` is fresh and owned here.
+        let mut counter = unsafe { File::from_raw_fd(fd) };
+        counter.write_all(&42u64.to_ne_bytes()).expect("add to the counter");
+        let (read, write) = pipe();
+        let reader = collect(read);
+        let result = transfer_with(&counter, &write, 8, &path.options());
+        drop(write);
+        Outcome::from_result(&result, reader.join().expect("reader"))
+    });
+    assert_eq!(splice.output, 42u64.to_ne_bytes());
+    let fallback = splice.report.fallback.expect("splice refuses an eventfd");
+    assert_eq!(fallback.errno, libc::EINVAL);
+}
+
+#[test]
+fn a_procfs_source_gives_the_same_bytes_on_both_paths() {
+    let (splice, _) = differential("procfs→pipe", |path| {
+        let file = File::open("/proc/sys/fs/pipe-max-size").expect("procfs");
+        let (read, write) = pipe();
+        let reader = collect(read);
+        let result = transfer_with(&file, &write, u64::MAX, &path.options());
+        drop(write);
+        Outcome::from_result(&result, reader.join().expect("reader"))
+    });
+    assert!(!splice.output.is_empty());
+    assert_eq!(splice.report.stop, Stop::Eof);
+}

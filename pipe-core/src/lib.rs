@@ -155,6 +155,8 @@ mod blocking;
 pub mod contract;
 pub mod io;
 mod sequence_ext;
+#[cfg(all(feature = "splice", target_os = "linux"))]
+pub mod splice;
 
 pub use error::{CompletionError, PipeError};
 pub use options::{

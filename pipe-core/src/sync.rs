@@ -158,3 +158,9 @@ impl ByteTrack {
         }
     }
 }
+
+/// The lock of the splice module's pool of kernel pipes. It guards a list of
+/// file descriptors, not pipe state: no model checker needs to see it, so it
+/// is std's lock under every backend.
+#[cfg(all(feature = "splice", target_os = "linux"))]
+pub(crate) use std::sync::Mutex as FdPoolMutex;

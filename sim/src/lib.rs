@@ -28,6 +28,7 @@ pub mod rng;
 pub mod scenario;
 mod sched;
 pub mod shrink;
+pub mod splice;
 mod tasks;
 mod world;
 

@@ -76,10 +76,10 @@ impl Config {
             profile_seconds: 1.5,
             profile_cases: 6,
             splice_sizes: vec![1 << 10, 4 << 10, 16 << 10, 64 << 10, 256 << 10, 1 << 20],
-            // About 0.1–0.2 s per measurement at this machine's 0.5–4 GB/s:
-            // 36 measurements a round, 5 rounds, well under a minute.
-            splice_small_total: 32 << 20,
-            splice_bulk_total: 128 << 20,
+            // About 0.1–0.4 s per measurement at this machine's 0.2–8 GB/s:
+            // 36 measurements a round, 5 rounds, under a minute.
+            splice_small_total: 64 << 20,
+            splice_bulk_total: 256 << 20,
         }
     }
 
@@ -96,8 +96,8 @@ impl Config {
             profile_seconds: 4.0,
             profile_cases: 10,
             splice_sizes: (10..=20).map(|k| 1 << k).collect(),
-            splice_small_total: 128 << 20,
-            splice_bulk_total: 512 << 20,
+            splice_small_total: 256 << 20,
+            splice_bulk_total: 1 << 30,
             ..Self::quick()
         }
     }

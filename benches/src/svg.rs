@@ -278,7 +278,7 @@ pub fn splice(cells: &[SpliceCell], goal_from: usize, goal_ratio: f64) -> String
     let (w, h) = (900.0, 760.0);
     let (left, right) = (80.0, 230.0);
     // Two panels sharing the x axis: throughput on top, the ratio below.
-    let (top1, bottom1, top2, bottom2) = (40.0, 430.0, 490.0, 710.0);
+    let (top1, bottom1, top2, bottom2) = (60.0, 440.0, 500.0, 710.0);
     let mut svg = Svg::new(w, h);
     let mut sizes: Vec<usize> = cells.iter().map(|c| c.size).collect();
     sizes.sort_unstable();
@@ -329,7 +329,8 @@ pub fn splice(cells: &[SpliceCell], goal_from: usize, goal_ratio: f64) -> String
     svg.text((18.0, top2 - 12.0), 13.0, "start", "splice ÷ copy (median of per-round ratios)");
     svg.line((left, pr(1.0)), (w - right, pr(1.0)), "#7f7f7f", 1.0, false);
     let goal_x = px(goal_from as f64);
-    svg.line((goal_x, pr(goal_ratio)), (w - right, pr(goal_ratio)), "#d62728", 1.5, true);
+    // Black, not a pair's colour: the goal is every pair's.
+    svg.line((goal_x, pr(goal_ratio)), (w - right, pr(goal_ratio)), "#000", 1.5, true);
     svg.text(
         (w - right - 4.0, pr(goal_ratio) - 6.0),
         11.0,

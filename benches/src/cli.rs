@@ -15,7 +15,8 @@ use crate::{pingpong, profile, report, svg};
 const USAGE: &str = "usage:
   pipe-bench run [--quick | --full] [--docs DIR] [--work DIR] [--no-profile]
       measure every workload and system, profile where pipe-core loses,
-      write DIR/PERFORMANCE.md and DIR/perf/*.svg (DIR defaults to docs)
+      write DIR/PERFORMANCE.md and DIR/perf/*.svg, and the splice table into
+      DIR/splice.md between its markers (DIR defaults to docs)
   pipe-bench child memory (quick|full) SYSTEM
   pipe-bench child profile (quick|full) TABLE SYSTEM";
 
@@ -95,8 +96,9 @@ fn run(args: &[String]) -> Outcome<()> {
     write_docs(&docs, &results, &machine, &load_after, profile_seconds)?;
     let goals = report::goals(&results);
     eprintln!(
-        "pipe-bench: wrote {}/PERFORMANCE.md and {}/perf/*.svg; {} of {} goals met",
+        "pipe-bench: wrote {}/PERFORMANCE.md{}, {}/perf/*.svg; {} of {} goals met",
         docs.display(),
+        if results.splice.is_empty() { String::new() } else { format!(", {}/splice.md", docs.display()) },
         docs.display(),
         goals.iter().filter(|g| g.met).count(),
         goals.len()
@@ -111,6 +113,24 @@ fn write_docs(
     load_after: &str,
     profile_seconds: f64,
 ) -> Outcome<()> {
+    // The splice block goes into a page written by hand around it: check
+    // its markers before anything is written, so a missing marker leaves
+    // every page as it was.
+    let splice_page = docs.join("splice.md");
+    let splice_text = if results.splice.is_empty() {
+        None
+    } else {
+        let page = std::fs::read_to_string(&splice_page).map_err(|e| format!("read {}: {e}", splice_page.display()))?;
+        let block = report::splice_block(results, machine);
+        Some(report::replace_splice_block(&page, &block).ok_or_else(|| {
+            format!(
+                "{} needs one `{}` and one `{}` line, in that order",
+                splice_page.display(),
+                report::SPLICE_BEGIN,
+                report::SPLICE_END
+            )
+        })?)
+    };
     let plots = docs.join("perf");
     std::fs::create_dir_all(&plots).map_err(|e| format!("create {}: {e}", plots.display()))?;
     let write =
@@ -119,6 +139,13 @@ fn write_docs(
     write(plots.join("throughput.svg"), svg::throughput(results))?;
     write(plots.join("pingpong.svg"), svg::pingpong(results))?;
     write(plots.join("memory.svg"), svg::memory(&results.memory, report::m2_bound(256)))?;
+    if let Some(text) = splice_text {
+        write(
+            plots.join("splice.svg"),
+            svg::splice(&results.splice, report::SPLICE_GOAL_FROM, report::SPLICE_GOAL_RATIO),
+        )?;
+        write(splice_page, text)?;
+    }
     Ok(())
 }
 

@@ -16,6 +16,7 @@ pub mod memory;
 pub mod pingpong;
 pub mod profile;
 pub mod report;
+pub mod splice;
 pub mod stats;
 pub mod svg;
 pub mod systems;

@@ -8,6 +8,7 @@ use crate::data::{text, Plan};
 use crate::lines::{self, LineReader};
 use crate::memory::MemoryRun;
 use crate::pingpong;
+use crate::splice::Cell as SpliceCell;
 use crate::systems::{run_stream, NoProbe, Outcome, System};
 use crate::{baseline, profile};
 
@@ -47,6 +48,12 @@ pub struct Config {
     pub profile_seconds: f64,
     /// Most cases profiled.
     pub profile_cases: usize,
+    /// Bytes per operation of the splice workload (g).
+    pub splice_sizes: Vec<usize>,
+    /// Bytes per measurement of the splice workload for operations under 16 KiB...
+    pub splice_small_total: u64,
+    /// ...and for 16 KiB and up.
+    pub splice_bulk_total: u64,
 }
 
 impl Config {
@@ -68,6 +75,11 @@ impl Config {
             lines_write: 16 * 1024,
             profile_seconds: 1.5,
             profile_cases: 6,
+            splice_sizes: vec![1 << 10, 4 << 10, 16 << 10, 64 << 10, 256 << 10, 1 << 20],
+            // About 0.1–0.4 s per measurement at this machine's 0.2–8 GB/s:
+            // 36 measurements a round, 5 rounds, under a minute.
+            splice_small_total: 64 << 20,
+            splice_bulk_total: 256 << 20,
         }
     }
 
@@ -83,6 +95,9 @@ impl Config {
             ping_samples: 50_000,
             profile_seconds: 4.0,
             profile_cases: 10,
+            splice_sizes: (10..=20).map(|k| 1 << k).collect(),
+            splice_small_total: 256 << 20,
+            splice_bulk_total: 1 << 30,
             ..Self::quick()
         }
     }
@@ -115,6 +130,15 @@ impl Config {
         }
         let size = id.strip_prefix("fixed-")?.parse().ok()?;
         Some(Plan::fixed(self.fixed_total(size), size, SEED))
+    }
+
+    /// Bytes per measurement of the splice workload at `size` bytes per operation.
+    pub fn splice_total(&self, size: usize) -> u64 {
+        if size < 16 << 10 {
+            self.splice_small_total
+        } else {
+            self.splice_bulk_total
+        }
     }
 
     /// The plan of the memory workload: the Crystal stream, `memory_total` long.
@@ -221,6 +245,8 @@ pub struct Results {
     pub profiles: Vec<profile::Profile>,
     /// Every case where pipe-core loses to a peer (table, pipe-core system, peer, ratio).
     pub losses: Vec<profile::Loss>,
+    /// Splice against copy (g), per pair and size; empty where the platform has no splice.
+    pub splice: Vec<SpliceCell>,
     /// Why profiling was skipped, if it was.
     pub profile_skipped: Option<String>,
     /// Wall time of the measurements (profiles excluded).
@@ -346,6 +372,8 @@ pub fn run_all(config: &Config, memory: impl Fn(System) -> Outcome<MemoryRun>) -
         run_table(&mut lines_table, &lines_plan, round, config)?;
     }
 
+    let splice = run_splice(config)?;
+
     Ok(Results {
         config: config.clone(),
         crystal,
@@ -353,9 +381,52 @@ pub fn run_all(config: &Config, memory: impl Fn(System) -> Outcome<MemoryRun>) -
         pingpong,
         memory: memory_runs,
         lines: lines_table,
+        splice,
         profiles: Vec::new(),
         losses: Vec::new(),
         profile_skipped: None,
         measure_seconds: started.elapsed().as_secs_f64(),
     })
+}
+
+/// (g): every pair, size and method, in interleaved rounds like the others.
+#[cfg(target_os = "linux")]
+fn run_splice(config: &Config) -> Outcome<Vec<SpliceCell>> {
+    use crate::splice::{self, Method, Pair, Stream};
+
+    note("(g) splice against copy");
+    let streams: Vec<Arc<Stream>> =
+        config.splice_sizes.iter().map(|&size| Arc::new(Stream::new(size, config.splice_total(size), SEED))).collect();
+    let mut cells = Vec::new();
+    for pair in Pair::ALL {
+        for stream in &streams {
+            cells.push((SpliceCell::new(pair, stream.size(), stream.ops()), Arc::clone(stream)));
+        }
+    }
+    for round in 0..config.rounds {
+        for (cell, stream) in &mut cells {
+            for method in rotated(&Method::ALL, round) {
+                let rate = splice::run(cell.pair, method, stream)?;
+                note(&format!(
+                    "  round {}/{} splice {} {} B {}: {rate:.0} MB/s",
+                    round + 1,
+                    config.rounds,
+                    cell.pair.label(),
+                    cell.size,
+                    method.label()
+                ));
+                match method {
+                    Method::Copy => cell.copy.push(rate),
+                    Method::Splice => cell.splice.push(rate),
+                }
+            }
+        }
+    }
+    Ok(cells.into_iter().map(|(cell, _)| cell).collect())
+}
+
+/// No splice outside Linux: the table is left out of the report.
+#[cfg(not(target_os = "linux"))]
+fn run_splice(_config: &Config) -> Outcome<Vec<SpliceCell>> {
+    Ok(Vec::new())
 }

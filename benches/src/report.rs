@@ -10,6 +10,7 @@ use crate::machine::Machine;
 use crate::measure::{Results, Row, Table};
 use crate::pingpong;
 use crate::profile::{categories, note, threads, Loss};
+use crate::splice::{Cell as SpliceCell, Method, Pair};
 use crate::stats::{median, range, ratio, ratio_range};
 use crate::systems::{System, BUF_WRITER, CAPACITY, READ_BUFFER};
 
@@ -206,6 +207,9 @@ pub fn goals(results: &Results) -> Vec<Goal> {
         measured: format!("blocking p50 ÷ rtrb p50 = {} ({} vs {})", x(blocking / spin), ns(blocking), ns(spin)),
         met: (blocking / spin).is_finite() && blocking / spin <= 2.5,
     });
+    if let Some(goal) = splice_goal(&results.splice) {
+        goals.push(goal);
+    }
     let bound = m2_bound(256);
     let pipe_runs: Vec<_> = results.memory.iter().filter(|r| r.peak_unexamined.is_some()).collect();
     let worst = pipe_runs.iter().filter_map(|r| r.peak_unexamined).max().unwrap_or(0);
@@ -215,6 +219,135 @@ pub fn goals(results: &Results) -> Vec<Goal> {
         met: !pipe_runs.is_empty() && worst <= bound,
     });
     goals
+}
+
+/// The splice goal's threshold: operations of this size and up...
+pub const SPLICE_GOAL_FROM: usize = 64 << 10;
+/// ...must splice at least this many times as fast as they copy.
+pub const SPLICE_GOAL_RATIO: f64 = 2.0;
+
+/// Issue 12's goal, "splice ≥ 2× copy at every size ≥ 64 KiB", on every
+/// pair; `None` when the run has no splice table.
+pub fn splice_goal(cells: &[SpliceCell]) -> Option<Goal> {
+    let judged: Vec<&SpliceCell> = cells.iter().filter(|c| c.size >= SPLICE_GOAL_FROM).collect();
+    let by_ratio = |a: &&&SpliceCell, b: &&&SpliceCell| a.ratio().total_cmp(&b.ratio());
+    let (lowest, highest) = (judged.iter().min_by(by_ratio)?, judged.iter().max_by(by_ratio)?);
+    // A missing ratio (NaN) counts as below: unmeasured is not met.
+    let below = judged.iter().filter(|c| !c.ratio().is_finite() || c.ratio() < SPLICE_GOAL_RATIO).count();
+    Some(Goal {
+        goal: format!(
+            "Splice: ≥ {}× the read/write copy at every size ≥ {}, every pair",
+            SPLICE_GOAL_RATIO,
+            bytes(SPLICE_GOAL_FROM as u64)
+        ),
+        measured: format!(
+            "splice ÷ copy from {} ({} {}) to {} ({} {}); {} of {} cells below {}×",
+            x(lowest.ratio()),
+            lowest.pair.label(),
+            bytes(lowest.size as u64),
+            x(highest.ratio()),
+            highest.pair.label(),
+            bytes(highest.size as u64),
+            below,
+            judged.len(),
+            SPLICE_GOAL_RATIO
+        ),
+        met: below == 0,
+    })
+}
+
+/// The splice table: per pair and size, median MB/s of each path and the
+/// median per-round ratio with its range (the zerocopy seed's shape).
+pub fn splice_table(cells: &[SpliceCell]) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "| pair | size | copy MB/s | splice MB/s | splice ÷ copy | range over rounds |");
+    let _ = writeln!(out, "|---|---:|---:|---:|---:|---:|");
+    for cell in cells {
+        let (lo, hi) = cell.ratio_range();
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} | {}–{} |",
+            cell.pair.label(),
+            bytes(cell.size as u64),
+            thousands(median(cell.figures(Method::Copy))),
+            thousands(median(cell.figures(Method::Splice))),
+            x(cell.ratio()),
+            x(lo),
+            x(hi)
+        );
+    }
+    out
+}
+
+/// How the splice workload measures, for both pages.
+fn splice_method(results: &Results) -> String {
+    let c = &results.config;
+    format!(
+        "Each operation is one `Transfer::run` of the row's size from a source descriptor to a destination \
+         descriptor (one `Transfer` per measurement, as a server keeps one per connection): on the splice path \
+         (`TransferOptions::with_files()`: `splice(2)` into a pooled intermediate pipe and out of it) and on the \
+         forced copy path (`TransferOptions::copy_only()`: `read(2)` into a 64 KiB buffer, `write(2)` out). \
+         Sockets are TCP on 127.0.0.1 and unix stream pairs; file→tcp re-reads a page-cache-hot file of one \
+         operation's size. A producer thread keeps a socket source full and a consumer thread drains the \
+         destination, checksumming every byte (the harness's checksum); a measurement counts only if the \
+         checksum and byte count match the stream's and the `TransferReport`s show every byte moved by the path \
+         measured. {} per measurement under 16 KiB, {} from 16 KiB; {} rounds, splice and copy back to back in \
+         each (order alternating). MB/s = 10⁶ bytes per second, median over rounds; the ratio is the median of \
+         the per-round splice ÷ copy (above 1: splice is faster).",
+        bytes(c.splice_small_total),
+        bytes(c.splice_bulk_total),
+        c.rounds
+    )
+}
+
+/// The block `ci/bench` writes into `docs/splice.md` between [`SPLICE_BEGIN`]
+/// and [`SPLICE_END`]: the run, the method, the table and the goal.
+pub fn splice_block(results: &Results, machine: &Machine) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "Written by `ci/bench --{}` from the same run as [PERFORMANCE.md](PERFORMANCE.md) (commit {}, {}; \
+         {} cores, {}, kernel {}; load average {} at the start). Do not edit between the markers; run \
+         `ci/bench` again.\n",
+        results.config.name,
+        machine.commit,
+        machine.date,
+        machine.cores,
+        machine.cpu,
+        machine.kernel,
+        machine.load_before
+    );
+    let _ = writeln!(out, "{}\n", splice_method(results));
+    out.push_str(&splice_table(&results.splice));
+    let _ = writeln!(out);
+    if let Some(goal) = splice_goal(&results.splice) {
+        let _ = writeln!(
+            out,
+            "Goal, splice ≥ {}× copy at every size ≥ {} on every pair: **{}** in this run ({}).\n",
+            SPLICE_GOAL_RATIO,
+            bytes(SPLICE_GOAL_FROM as u64),
+            if goal.met { "met" } else { "not met" },
+            goal.measured
+        );
+    }
+    let _ = writeln!(out, "![splice and copy throughput against size](perf/splice.svg)");
+    out
+}
+
+/// Where the generated splice block starts in `docs/splice.md`...
+pub const SPLICE_BEGIN: &str = "<!-- bench:splice:begin -->";
+/// ...and where it ends.
+pub const SPLICE_END: &str = "<!-- bench:splice:end -->";
+
+/// `page` with everything between the splice markers replaced by `block`;
+/// `None` unless both markers are there once, in order.
+pub fn replace_splice_block(page: &str, block: &str) -> Option<String> {
+    if page.matches(SPLICE_BEGIN).count() != 1 || page.matches(SPLICE_END).count() != 1 {
+        return None;
+    }
+    let (before, rest) = page.split_once(SPLICE_BEGIN)?;
+    let (_, after) = rest.split_once(SPLICE_END)?;
+    Some(format!("{before}{SPLICE_BEGIN}\n{block}{SPLICE_END}{after}"))
 }
 
 fn losses_table(out: &mut String, losses: &[Loss]) {
@@ -345,7 +478,7 @@ pub fn render(results: &Results, machine: &Machine, load_after: &str, profile_se
         out,
         "- **Sizes.** Crystal stream {} per run; fixed writes under 4 KiB {} per run, 4 KiB and up {} per run; \
          ping-pong {} timed round trips per round after {} warm-up; memory {} with the reader sleeping {} ms \
-         after every {}; line counting {} in {} B writes.\n",
+         after every {}; line counting {} in {} B writes; splice against copy {} per operation.\n",
         bytes(c.crystal_total),
         bytes(c.small_total),
         bytes(c.bulk_total),
@@ -356,6 +489,10 @@ pub fn render(results: &Results, machine: &Machine, load_after: &str, profile_se
         bytes(c.stall_every),
         bytes(c.lines_total),
         thousands(c.lines_write as f64),
+        {
+            let sizes: Vec<String> = c.splice_sizes.iter().map(|&s| bytes(s as u64)).collect();
+            sizes.join(", ")
+        },
     );
 
     let versus: Vec<Row> = System::PIPE_CORE.iter().map(|&s| Row::System(s)).collect();
@@ -486,6 +623,35 @@ pub fn render(results: &Results, machine: &Machine, load_after: &str, profile_se
     );
     throughput_table(&mut out, &results.lines, &[Row::Lines(LineReader::PipeSequenceReader)]);
     let _ = writeln!(out);
+
+    // (g)
+    if !results.splice.is_empty() {
+        let _ = writeln!(out, "## (g) Splice against a read/write copy (Linux)\n");
+        let _ = writeln!(out, "{}\n", splice_method(results));
+        out.push_str(&splice_table(&results.splice));
+        let _ = writeln!(out);
+        let per_pair: Vec<String> = Pair::ALL
+            .iter()
+            .filter_map(|&pair| {
+                let judged: Vec<f64> = results
+                    .splice
+                    .iter()
+                    .filter(|c| c.pair == pair && c.size >= SPLICE_GOAL_FROM)
+                    .map(SpliceCell::ratio)
+                    .collect();
+                let (lo, hi) = range(&judged);
+                (!judged.is_empty()).then(|| format!("{} {}–{}", pair.label(), x(lo), x(hi)))
+            })
+            .collect();
+        let _ = writeln!(
+            out,
+            "From {} up, splice ÷ copy per pair: {}. The same table, with this run's machine, is in \
+             [splice.md](splice.md#splice-against-copy).\n",
+            bytes(SPLICE_GOAL_FROM as u64),
+            per_pair.join("; ")
+        );
+        let _ = writeln!(out, "![splice and copy throughput against size](perf/splice.svg)\n");
+    }
 
     // Losses and profiles.
     let _ = writeln!(out, "## Where pipe-core loses, and where its time goes\n");

@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 use crate::measure::{Results, Row};
 use crate::memory::{MemoryRun, BUCKET};
 use crate::pingpong;
+use crate::splice::{Cell as SpliceCell, Method, Pair};
 use crate::stats::median;
 use crate::systems::System;
 
@@ -266,6 +267,112 @@ pub fn memory(runs: &[MemoryRun], m2_bound: u64) -> String {
         svg.line((left, py(m2_bound as f64)), (right, py(m2_bound as f64)), "#d62728", 1.0, true);
         let points: Vec<(f64, f64)> = samples.iter().map(|&(t, b)| (px(t as f64 * bucket_ms), py(b as f64))).collect();
         svg.polyline(&points, color(Row::System(run.system)), 1.2, false);
+    }
+    svg.finish()
+}
+
+/// Splice against copy: throughput against operation size per pair (solid:
+/// splice, dashed: copy; log-log), and below it splice ÷ copy with 1× and
+/// the goal's line from the goal's size up.
+pub fn splice(cells: &[SpliceCell], goal_from: usize, goal_ratio: f64) -> String {
+    let (w, h) = (900.0, 760.0);
+    let (left, right) = (80.0, 230.0);
+    // Two panels sharing the x axis: throughput on top, the ratio below.
+    let (top1, bottom1, top2, bottom2) = (60.0, 440.0, 500.0, 710.0);
+    let mut svg = Svg::new(w, h);
+    let mut sizes: Vec<usize> = cells.iter().map(|c| c.size).collect();
+    sizes.sort_unstable();
+    sizes.dedup();
+    let rates: Vec<f64> = cells
+        .iter()
+        .flat_map(|c| [median(c.figures(Method::Copy)), median(c.figures(Method::Splice))])
+        .filter(|v| v.is_finite() && *v > 0.0)
+        .collect();
+    let lo = rates.iter().copied().fold(f64::INFINITY, f64::min).max(1e-3) / 1.3;
+    let hi = rates.iter().copied().fold(0.0, f64::max).max(lo * 2.0) * 1.3;
+    let ratios: Vec<f64> = cells.iter().map(SpliceCell::ratio).filter(|r| r.is_finite()).collect();
+    let rmax = ratios.iter().copied().fold(goal_ratio, f64::max) * 1.15;
+    let (xmin, xmax) =
+        ((*sizes.first().unwrap_or(&1) as f64).log2() - 0.4, (*sizes.last().unwrap_or(&2) as f64).log2() + 0.4);
+    let px = |size: f64| left + (size.log2() - xmin) / (xmax - xmin) * (w - left - right);
+    let py = |v: f64| top1 + (hi.log10() - v.log10()) / (hi.log10() - lo.log10()) * (bottom1 - top1);
+    let pr = |r: f64| bottom2 - r / rmax * (bottom2 - top2);
+    svg.text(
+        (w / 2.0 - 70.0, 24.0),
+        16.0,
+        "middle",
+        "Splice against a read/write copy: throughput against size (median of rounds)",
+    );
+    for t in log_ticks(lo, hi) {
+        svg.line((left, py(t)), (w - right, py(t)), "#e0e0e0", 1.0, false);
+        svg.text((left - 6.0, py(t) + 4.0), 11.0, "end", &number(t));
+    }
+    let step = if rmax > 6.0 { 1.0 } else { 0.5 };
+    let mut r = 0.0;
+    while r <= rmax {
+        svg.line((left, pr(r)), (w - right, pr(r)), "#e0e0e0", 1.0, false);
+        svg.text((left - 6.0, pr(r) + 4.0), 11.0, "end", &format!("{r:.1}×"));
+        r += step;
+    }
+    for &s in &sizes {
+        for (a, b) in [(top1, bottom1), (top2, bottom2)] {
+            svg.line((px(s as f64), a), (px(s as f64), b), "#f0f0f0", 1.0, false);
+        }
+        svg.text((px(s as f64), bottom2 + 18.0), 11.0, "middle", &size_label(s));
+    }
+    for (a, b) in [(top1, bottom1), (top2, bottom2)] {
+        svg.line((left, b), (w - right, b), "#000", 1.0, false);
+        svg.line((left, a), (left, b), "#000", 1.0, false);
+    }
+    svg.text(((left + w - right) / 2.0, h - 14.0), 13.0, "middle", "bytes per transfer (log scale)");
+    svg.text((18.0, top1 - 10.0), 13.0, "start", "MB/s (log scale)");
+    svg.text((18.0, top2 - 12.0), 13.0, "start", "splice ÷ copy (median of per-round ratios)");
+    svg.line((left, pr(1.0)), (w - right, pr(1.0)), "#7f7f7f", 1.0, false);
+    let goal_x = px(goal_from as f64);
+    // Black, not a pair's colour: the goal is every pair's.
+    svg.line((goal_x, pr(goal_ratio)), (w - right, pr(goal_ratio)), "#000", 1.5, true);
+    svg.text(
+        (w - right - 4.0, pr(goal_ratio) - 6.0),
+        11.0,
+        "end",
+        &format!("goal: ≥ {goal_ratio}× from {}", size_label(goal_from)),
+    );
+    let mut ly = top1 + 10.0;
+    for (i, pair) in Pair::ALL.iter().enumerate() {
+        let mine: Vec<&SpliceCell> = cells.iter().filter(|c| c.pair == *pair).collect();
+        if mine.is_empty() {
+            continue;
+        }
+        let c = COLORS[i];
+        for method in Method::ALL {
+            let points: Vec<(f64, f64)> = mine
+                .iter()
+                .map(|cell| (cell.size, median(cell.figures(method))))
+                .filter(|(_, v)| v.is_finite() && *v > 0.0)
+                .map(|(s, v)| (px(s as f64), py(v)))
+                .collect();
+            let dashed = method == Method::Copy;
+            svg.polyline(&points, c, 2.0, dashed);
+            for &p in &points {
+                svg.circle(p, 3.0, c);
+            }
+            svg.line((w - right + 15.0, ly), (w - right + 40.0, ly), c, 2.0, dashed);
+            svg.text((w - right + 46.0, ly + 4.0), 12.0, "start", &format!("{} {}", pair.label(), method.label()));
+            ly += 20.0;
+        }
+        let points: Vec<(f64, f64)> = mine
+            .iter()
+            .map(|cell| (cell.size, cell.ratio()))
+            .filter(|(_, r)| r.is_finite())
+            .map(|(s, r)| (px(s as f64), pr(r)))
+            .collect();
+        svg.polyline(&points, c, 2.0, false);
+        for &p in &points {
+            svg.circle(p, 3.0, c);
+        }
+        let ry = top2 + 10.0 + i as f64 * 20.0;
+        svg.line((w - right + 15.0, ry), (w - right + 40.0, ry), c, 2.0, false);
+        svg.text((w - right + 46.0, ry + 4.0), 12.0, "start", pair.label());
     }
     svg.finish()
 }

@@ -6,9 +6,6 @@
 #[path = "../examples/echo_server.rs"]
 mod echo_server;
 #[allow(dead_code)]
-#[path = "../examples/splice_vs_copy.rs"]
-mod splice_vs_copy;
-#[allow(dead_code)]
 #[path = "../examples/tcp_proxy.rs"]
 mod tcp_proxy;
 #[allow(dead_code)]
@@ -41,14 +38,4 @@ fn tee_record_feeds_the_client_and_the_recording() {
     assert_eq!((recorded.live, recorded.recorded), ((1 << 20) + 7, (1 << 20) + 7));
     assert!(recorded.tees > 0);
     assert_eq!(recorded.spliced, 3 * ((1 << 20) + 7), "camera in, client out, recording out: {recorded:?}");
-}
-
-#[test]
-fn splice_vs_copy_prints_a_table_of_checked_measurements() {
-    // One small cell per pair and size: this checks the harness, not speed.
-    let rows = splice_vs_copy::run(1).expect("measure");
-    assert_eq!(rows.len(), splice_vs_copy::Pair::ALL.len() * splice_vs_copy::SIZES.len());
-    let table = splice_vs_copy::table(&rows);
-    assert!(table.starts_with("| pair | size | copy MB/s | splice MB/s | ratio |"), "{table}");
-    assert!(rows.iter().all(|r| r.copy > 0.0 && r.splice > 0.0 && r.ratio().is_finite()));
 }

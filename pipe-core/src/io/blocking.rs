@@ -42,6 +42,7 @@ use crate::{PipeReader, PipeWriter};
 /// canceled flush (W7) has published its bytes and returns `Ok`.
 ///
 /// ```
+/// # #[cfg(not(loom))] {
 /// use std::io::Write;
 /// let (mut reader, writer) = pipe_core::pipe(pipe_core::PipeOptions::default())?;
 /// let mut writer = writer.into_std();
@@ -50,6 +51,7 @@ use crate::{PipeReader, PipeWriter};
 /// writer.flush()?; // published
 /// let result = reader.read_blocking()?;
 /// assert_eq!(result.buffer(), &b"1 + 2 = 3"[..]);
+/// # }
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub struct StdWriter<W = PipeWriter> {
@@ -254,6 +256,7 @@ impl<W: BorrowMut<PipeWriter>> fmt::Debug for StdWriter<W> {
 /// which `read_exact`, `read_to_end` and `io::copy` retry.
 ///
 /// ```
+/// # #[cfg(not(loom))] {
 /// use std::io::{BufRead, Read};
 /// let (reader, mut writer) = pipe_core::pipe(pipe_core::PipeOptions::default())?;
 /// writer.write_blocking(b"GET / HTTP/1.1\r\nrest")?;
@@ -265,6 +268,7 @@ impl<W: BorrowMut<PipeWriter>> fmt::Debug for StdWriter<W> {
 /// let mut rest = Vec::new();
 /// reader.read_to_end(&mut rest)?;
 /// assert_eq!(rest, b"rest");
+/// # }
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub struct StdReader<R = PipeReader> {

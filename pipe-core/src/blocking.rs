@@ -9,6 +9,8 @@ use core::pin::{pin, Pin};
 use core::task::{Context, Poll, Waker};
 use std::io;
 
+#[cfg(pipe_core_bug)]
+use crate::bugs::{is_active as seeded, Bug};
 use crate::sync::{spin_hint, thread, AtomicU32, Ordering, PayloadArc};
 use crate::{FlushResult, PipeError, PipeReader, PipeWriter, ReadResult};
 
@@ -46,6 +48,16 @@ impl alloc::task::Wake for ThreadWaker {
     }
 
     fn wake_by_ref(self: &PayloadArc<Self>) {
+        #[cfg(pipe_core_bug)]
+        if seeded(Bug::WakeCheckThenSet) {
+            // Seeded bug: check, then set, in two steps.
+            let current = self.state.load(Ordering::Acquire);
+            self.state.store(current.wrapping_add(WAKE) & !PARKED, Ordering::Release);
+            if current & PARKED != 0 {
+                self.thread.unpark();
+            }
+            return;
+        }
         let mut current = self.state.load(Ordering::Relaxed);
         loop {
             let woken = current.wrapping_add(WAKE) & !PARKED;
@@ -152,10 +164,27 @@ impl Blocker {
             }
             thread::yield_now();
         }
+        #[cfg(pipe_core_bug)]
+        if seeded(Bug::ParkCheckThenSet) {
+            // Seeded bug: check, then announce, in two steps.
+            let now = state.load(Ordering::Acquire);
+            if now != seen {
+                return now;
+            }
+            state.store(seen | PARKED, Ordering::Relaxed);
+            return self.park(seen);
+        }
         // Announce the park; fails only when a wake came first.
         if let Err(now) = state.compare_exchange(seen, seen | PARKED, Ordering::Acquire, Ordering::Acquire) {
             return now;
         }
+        self.park(seen)
+    }
+
+    /// Parks until a wake moves the count from `seen`, once [`PARKED`] is
+    /// announced; returns the new count.
+    fn park(&self, seen: u32) -> u32 {
+        let state = &self.notifier.state;
         loop {
             thread::park();
             // `park` may return without an unpark (spuriously, or for an

@@ -88,10 +88,11 @@ struct Blocker {
     busy: Cell<bool>,
 }
 
-/// Fewest spin rounds a wait spends before it yields. Under the model
-/// checkers a wait neither spins nor yields, which would only multiply the
-/// explored states.
-const MIN_SPIN: u32 = if cfg!(any(loom, feature = "shuttle")) { 0 } else { 8 };
+/// Fewest spin rounds a wait spends before it yields: next to nothing, for
+/// when the other side shares this core and cannot act while we spin. Under
+/// the model checkers a wait neither spins nor yields, which would only
+/// multiply the explored states.
+const MIN_SPIN: u32 = if cfg!(any(loom, feature = "shuttle")) { 0 } else { 1 };
 /// Most spin rounds a wait spends before it yields: some 25–100 µs,
 /// depending on the processor's spin-loop hint, about what a park and an
 /// unpark cost.
@@ -100,8 +101,11 @@ const MAX_SPIN: u32 = if cfg!(any(loom, feature = "shuttle")) { 0 } else { 1 << 
 /// budget that shrank while the other side shared this core grows again
 /// once the two run on different cores.
 const PROBE_EVERY: u32 = 32;
-/// How much longer a probing wait spins.
+/// How much longer a probing wait spins...
 const PROBE_FACTOR: u32 = 8;
+/// ...and at least how long: a few hundred nanoseconds to a few
+/// microseconds, what one side takes to answer the other from another core.
+const PROBE_MIN_SPIN: u32 = if cfg!(any(loom, feature = "shuttle")) { 0 } else { 64 };
 /// Yields a wait spends after its spin, before it parks.
 const YIELDS: u32 = if cfg!(any(loom, feature = "shuttle")) { 0 } else { 16 };
 
@@ -146,7 +150,11 @@ impl Blocker {
         let limit = self.spin_limit.get();
         let waits = self.waits.get().wrapping_add(1);
         self.waits.set(waits);
-        let spins = if waits % PROBE_EVERY == 0 { limit.saturating_mul(PROBE_FACTOR).min(MAX_SPIN) } else { limit };
+        let spins = if waits % PROBE_EVERY == 0 {
+            limit.saturating_mul(PROBE_FACTOR).clamp(PROBE_MIN_SPIN, MAX_SPIN)
+        } else {
+            limit
+        };
         for spun in 0..spins {
             let now = state.load(Ordering::Acquire);
             if now != seen {

@@ -215,9 +215,9 @@ impl Blocker {
 pub fn block_on<F: Future>(future: F) -> F::Output {
     let mut future = pin!(future);
     // Real threads keep one blocker for their lifetime and lend it to each
-    // call, so a blocking call allocates nothing and touches no reference
-    // count; under the model checkers, whose threads share OS threads, each
-    // call makes its own.
+    // call, so a blocking call allocates nothing and clones no waker of its
+    // own (the pipe clones it only to register it); under the model
+    // checkers, whose threads share OS threads, each call makes its own.
     #[cfg(not(any(loom, feature = "shuttle")))]
     {
         std::thread_local! {

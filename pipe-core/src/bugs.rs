@@ -8,8 +8,9 @@
 //! built once for all its bugs.
 //!
 //! The hooks sit in the pipe's protocol module (`pipe/protocol.rs`), at the
-//! lock's atomic for the ordering bugs (`pipe/lock.rs`), and in the slicing
-//! code for the two `Sequence` bugs. Which checker must catch which bug is
+//! lock's atomic for the ordering bugs (`pipe/lock.rs`), in the slicing
+//! code for the two `Sequence` bugs, and in the blocking waker's park
+//! handshake (`blocking.rs`). Which checker must catch which bug is
 //! written once, in `ci/canaries.table`.
 
 /// Declares [`Bug`] and its name table from one list, so the two cannot
@@ -96,6 +97,14 @@ seeded_bugs! {
     /// A paused flush checks back pressure and registers its waker in two
     /// critical sections, so a resume in between is not delivered.
     WriterRegistersLate = "writer_registers_late",
+    /// A blocked thread checks the wake count and announces its park in two
+    /// steps (a load, then a store), so a wake in between is overwritten and
+    /// the thread parks with nobody to unpark it.
+    ParkCheckThenSet = "park_check_then_set",
+    /// A wake reads the blocked thread's state and bumps its wake count in
+    /// two steps (a load, then a store), so a park announced in between is
+    /// erased and never unparked.
+    WakeCheckThenSet = "wake_check_then_set",
 }
 
 /// The selected bug's index + 1, 0 for none, `usize::MAX` until first use.

@@ -20,6 +20,7 @@ compile_error!("`--cfg loom` and feature `shuttle` select different sync backend
 mod backend {
     pub(crate) use loom::cell::UnsafeCell;
     pub(crate) use loom::sync::atomic::AtomicBool;
+    pub(crate) use loom::sync::atomic::AtomicU32;
     pub(crate) use loom::sync::Arc;
 
     /// One step of a spin loop: under loom a spin must yield, or loom would
@@ -29,8 +30,15 @@ mod backend {
         loom::thread::yield_now();
     }
 
+    /// One pause of a busy wait that has no lock to give up: under loom a
+    /// yield, as in [`spin_wait`].
+    #[inline]
+    pub(crate) fn spin_hint() {
+        loom::thread::yield_now();
+    }
+
     pub(crate) mod thread {
-        pub(crate) use loom::thread::{current, park, Thread};
+        pub(crate) use loom::thread::{current, park, yield_now, Thread};
     }
 }
 
@@ -38,6 +46,7 @@ mod backend {
 mod backend {
     pub(crate) use super::plain_cell::UnsafeCell;
     pub(crate) use shuttle::sync::atomic::AtomicBool;
+    pub(crate) use shuttle::sync::atomic::AtomicU32;
     pub(crate) use shuttle::sync::Arc;
 
     /// One step of a spin loop: shuttle must be told, or it would keep
@@ -47,8 +56,15 @@ mod backend {
         shuttle::thread::yield_now();
     }
 
+    /// One pause of a busy wait that has no lock to give up: under shuttle
+    /// a yield, as in [`spin_wait`].
+    #[inline]
+    pub(crate) fn spin_hint() {
+        shuttle::thread::yield_now();
+    }
+
     pub(crate) mod thread {
-        pub(crate) use shuttle::thread::{current, park, Thread};
+        pub(crate) use shuttle::thread::{current, park, yield_now, Thread};
     }
 }
 
@@ -57,6 +73,8 @@ mod backend {
     pub(crate) use super::plain_cell::UnsafeCell;
     pub(crate) use alloc::sync::Arc;
     pub(crate) use core::sync::atomic::AtomicBool;
+    #[cfg(feature = "std")]
+    pub(crate) use core::sync::atomic::AtomicU32;
 
     /// One step of a spin loop. Critical sections are a handful of field
     /// updates, so a short busy wait nearly always suffices; past that the
@@ -72,9 +90,17 @@ mod backend {
         core::hint::spin_loop();
     }
 
+    /// One pause of a busy wait that has no lock to give up (the blocking
+    /// waker's spin before it parks): the processor's spin-loop hint.
+    #[cfg(feature = "std")]
+    #[inline]
+    pub(crate) fn spin_hint() {
+        core::hint::spin_loop();
+    }
+
     #[cfg(feature = "std")]
     pub(crate) mod thread {
-        pub(crate) use std::thread::{current, park, Thread};
+        pub(crate) use std::thread::{current, park, yield_now, Thread};
     }
 }
 

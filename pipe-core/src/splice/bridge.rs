@@ -20,8 +20,8 @@ use rustix::io::Errno;
 use rustix::net::{SendAncillaryBuffer, SendFlags};
 
 use super::error::context;
-use super::fd::FdKind;
 use super::sigpipe::SigpipeGuard;
+use super::types::FdKind;
 use crate::{PipeError, PipeReader, PipeWriter, Sequence};
 
 /// At most this many chunks go into one `writev` (`IOV_MAX` on Linux).

@@ -4,7 +4,8 @@
 use std::io;
 use std::vec::Vec;
 
-use super::error::{cannot_splice, is_interrupted, is_would_block, Op, TransferError};
+use super::error::{cannot_splice, is_interrupted, is_would_block, TransferError};
+use super::types::{Fallback, Op, Route, Stop, TransferReport};
 
 /// One end of a transfer, as the [`Syscalls`] trait names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -66,76 +67,6 @@ pub const MAX_LEN: usize = 1 << 20;
 
 /// The user-space buffer of the copy path.
 pub const COPY_BUFFER: usize = 64 * 1024;
-
-/// How a transfer moves bytes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Route {
-    /// `splice(source, dest)`: one of the two is a pipe.
-    Direct,
-    /// `splice(source, pipe)` then `splice(pipe, dest)` through an intermediate
-    /// kernel pipe: neither end is a pipe.
-    ViaPipe,
-    /// `read` into a user-space buffer, then `write`.
-    Copy,
-}
-
-/// Why a call stopped before its limit, or that it reached it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub enum Stop {
-    /// The limit was reached.
-    #[default]
-    Limit,
-    /// The source reported end of file.
-    Eof,
-    /// A non-blocking end returned `EAGAIN` after some bytes were delivered;
-    /// bytes taken from the source but not delivered stay held (see
-    /// [`Engine::held`]) and go out first on the next call.
-    WouldBlock,
-}
-
-/// A switch from a splice route to the copy path, and what caused it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct Fallback {
-    /// The call that refused.
-    pub op: Op,
-    /// Its errno.
-    pub errno: i32,
-    /// Bytes taken out of the intermediate pipe to be written by the copy path.
-    pub recovered: usize,
-}
-
-/// What one call of a transfer did: bytes delivered, by which path, with how
-/// many system calls.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub struct TransferReport {
-    /// Bytes delivered to the destination by this call.
-    pub bytes: u64,
-    /// Of those, bytes delivered by `splice`.
-    pub spliced: u64,
-    /// Of those, bytes delivered by `write`.
-    pub copied: u64,
-    /// `splice` calls that returned a count (retries after `EINTR` not counted).
-    pub splice_calls: u64,
-    /// `read` and `write` calls that returned a count.
-    pub copy_calls: u64,
-    /// The switch to the copy path in this call, if one happened.
-    pub fallback: Option<Fallback>,
-    /// Why the call returned.
-    pub stop: Stop,
-}
-
-impl TransferReport {
-    /// Adds `other` (a later call of the same transfer) to this report.
-    pub fn merge(&mut self, other: &TransferReport) {
-        self.bytes += other.bytes;
-        self.spliced += other.spliced;
-        self.copied += other.copied;
-        self.splice_calls += other.splice_calls;
-        self.copy_calls += other.copy_calls;
-        self.fallback = self.fallback.or(other.fallback);
-        self.stop = other.stop;
-    }
-}
 
 /// The transfer state machine: the route, and bytes taken from the source
 /// but not yet delivered.

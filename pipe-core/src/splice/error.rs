@@ -5,47 +5,7 @@ use std::io;
 
 use rustix::io::Errno;
 
-use super::engine::TransferReport;
-use super::fd::FdKind;
-
-/// The system call a transfer was making when it failed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Op {
-    /// `fstat`/`getsockopt` to learn what a descriptor is.
-    Inspect,
-    /// Creating the intermediate pipe.
-    CreatePipe,
-    /// `splice(source, dest)` (one side a pipe).
-    SpliceDirect,
-    /// `splice(source, intermediate pipe)`.
-    SpliceIn,
-    /// `splice(intermediate pipe, dest)`.
-    SpliceOut,
-    /// `read(source)` on the copy path.
-    Read,
-    /// `write(dest)` (or `send`) on the copy path.
-    Write,
-    /// `read(intermediate pipe)`: taking held bytes out to fall back.
-    DrainPipe,
-    /// `poll(dest)`: waiting for a non-blocking destination to take held bytes.
-    Wait,
-}
-
-impl fmt::Display for Op {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Self::Inspect => "inspecting a descriptor",
-            Self::CreatePipe => "creating the intermediate pipe",
-            Self::SpliceDirect => "splice from the source to the destination",
-            Self::SpliceIn => "splice from the source into the intermediate pipe",
-            Self::SpliceOut => "splice from the intermediate pipe to the destination",
-            Self::Read => "read from the source",
-            Self::Write => "write to the destination",
-            Self::DrainPipe => "read of held bytes back out of the intermediate pipe",
-            Self::Wait => "poll for the destination to become writable",
-        })
-    }
-}
+use super::types::{FdKind, Op, TransferReport};
 
 /// A failed transfer: which call failed with which error, what was delivered
 /// before it, and how many bytes taken from the source were not delivered.

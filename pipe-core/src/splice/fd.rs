@@ -1,8 +1,7 @@
 //! Transfers between real file descriptors: what each descriptor is, which
-//! route that allows, and the [`Syscalls`] implementation that issues the
-//! calls.
+//! route that allows, the [`Syscalls`] implementation that issues the
+//! calls, and [`KernelPipe`]'s transfers in and out.
 
-use core::fmt;
 use std::io;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd};
 
@@ -10,44 +9,11 @@ use rustix::fs::FileType;
 use rustix::net::{SendFlags, SocketType};
 use rustix::pipe::SpliceFlags;
 
-use super::engine::{End, Engine, Route, Stop, Syscalls, TransferReport};
-use super::error::{context, Op, TransferError};
-use super::kernel_pipe::{PipePool, PooledPipe};
+use super::engine::{End, Engine, Syscalls};
+use super::error::{context, TransferError};
+use super::kernel_pipe::{KernelPipe, PipePool, PooledPipe};
 use super::sigpipe::SigpipeGuard;
-
-/// What a descriptor is, as far as splicing cares.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum FdKind {
-    /// A pipe or FIFO.
-    Pipe,
-    /// A `SOCK_STREAM` socket (TCP, stream unix socket).
-    StreamSocket,
-    /// A datagram, seqpacket or raw socket: splice would move one datagram per
-    /// call and lose the boundaries, so these take the copy path.
-    DatagramSocket,
-    /// A regular file.
-    RegularFile,
-    /// A block device.
-    BlockDevice,
-    /// A character device (`/dev/null`, `/dev/zero`, a tty).
-    CharDevice,
-    /// Anything else (`eventfd`, `epoll`, other anonymous inodes).
-    Other,
-}
-
-impl fmt::Display for FdKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Self::Pipe => "pipe",
-            Self::StreamSocket => "stream socket",
-            Self::DatagramSocket => "datagram or seqpacket socket",
-            Self::RegularFile => "regular file",
-            Self::BlockDevice => "block device",
-            Self::CharDevice => "character device",
-            Self::Other => "other descriptor",
-        })
-    }
-}
+use super::types::{FdKind, Op, Route, Stop, TransferReport};
 
 impl FdKind {
     /// Inspects `fd` with `fstat` (and `getsockopt(SO_TYPE)` for sockets).
@@ -173,6 +139,35 @@ fn wait_writable(fd: BorrowedFd<'_>) -> io::Result<()> {
             Err(rustix::io::Errno::INTR) => continue,
             Err(e) => return Err(e.into()),
         }
+    }
+}
+
+/// [`KernelPipe`]'s transfers in and out: [`transfer_with`] on one of its ends.
+impl KernelPipe {
+    /// Moves up to `limit` bytes (`u64::MAX`: to end of file) from `fd` into
+    /// the pipe: [`transfer`](super::transfer) to the write end. A regular
+    /// file is copied, not spliced by reference; see
+    /// [`read_from_with`](Self::read_from_with).
+    pub fn read_from(&self, fd: impl AsFd, limit: u64) -> Result<TransferReport, TransferError> {
+        self.read_from_with(fd, limit, &TransferOptions::default())
+    }
+
+    /// [`read_from`](Self::read_from) with options (for example
+    /// [`TransferOptions::with_files`] to splice a file nobody writes).
+    pub fn read_from_with(
+        &self,
+        fd: impl AsFd,
+        limit: u64,
+        options: &TransferOptions,
+    ) -> Result<TransferReport, TransferError> {
+        transfer_with(fd.as_fd(), self.write_end(), limit, options)
+    }
+
+    /// Moves up to `limit` bytes from the pipe to `fd`: [`transfer`](super::transfer)
+    /// from the read end. With a `limit` above the bytes queued it waits for
+    /// more, so pass the count you know is there.
+    pub fn write_to(&self, fd: impl AsFd, limit: u64) -> Result<TransferReport, TransferError> {
+        transfer_with(self.read_end(), fd.as_fd(), limit, &TransferOptions::default())
     }
 }
 

@@ -8,10 +8,7 @@ use std::vec::Vec;
 use rustix::io::Errno;
 use rustix::pipe::{PipeFlags, SpliceFlags};
 
-use super::engine::TransferReport;
-use super::error::context;
-use super::error::{CapacityError, TransferError};
-use super::fd::{transfer_with, TransferOptions};
+use super::error::{context, CapacityError};
 use crate::sync::FdPoolMutex;
 
 /// A kernel pipe: both ends, owned, close-on-exec.
@@ -88,32 +85,6 @@ impl KernelPipe {
             Err(Errno::PERM) => Err(CapacityError::AboveSystemMax { requested: bytes, max, current }),
             Err(e) => Err(CapacityError::Os { requested: bytes, source: e.into() }),
         }
-    }
-
-    /// Moves up to `limit` bytes (`u64::MAX`: to end of file) from `fd` into
-    /// the pipe: [`transfer`](super::transfer) to the write end. A regular
-    /// file is copied, not spliced by reference; see
-    /// [`read_from_with`](Self::read_from_with).
-    pub fn read_from(&self, fd: impl AsFd, limit: u64) -> Result<TransferReport, TransferError> {
-        self.read_from_with(fd, limit, &TransferOptions::default())
-    }
-
-    /// [`read_from`](Self::read_from) with options (for example
-    /// [`TransferOptions::with_files`] to splice a file nobody writes).
-    pub fn read_from_with(
-        &self,
-        fd: impl AsFd,
-        limit: u64,
-        options: &TransferOptions,
-    ) -> Result<TransferReport, TransferError> {
-        transfer_with(fd.as_fd(), self.write.as_fd(), limit, options)
-    }
-
-    /// Moves up to `limit` bytes from the pipe to `fd`: [`transfer`](super::transfer)
-    /// from the read end. With a `limit` above the bytes queued it waits for
-    /// more, so pass the count you know is there.
-    pub fn write_to(&self, fd: impl AsFd, limit: u64) -> Result<TransferReport, TransferError> {
-        transfer_with(self.read.as_fd(), fd.as_fd(), limit, &TransferOptions::default())
     }
 
     /// Duplicates up to `limit` bytes from the front of this pipe into

@@ -28,6 +28,9 @@
 //! std's under every backend) and is never model-checked; under
 //! `--cfg loom` it compiles and its tests compile out.
 //!
+//! Modules, each using only earlier ones: `types`, `sigpipe` → `error` → `engine` → `kernel_pipe` → `fd` → `bridge`.
+//! (`types` holds the shared data types and uses no other; `bridge` calls `FdKind::of`, implemented in `fd`.)
+//!
 //! ```no_run
 //! # fn main() -> std::io::Result<()> {
 //! use std::net::{TcpListener, TcpStream};
@@ -49,9 +52,11 @@ mod error;
 mod fd;
 mod kernel_pipe;
 mod sigpipe;
+mod types;
 
 pub use bridge::{drain_to_fd, fill_from_fd, read_into, write_once, write_sequence, DrainStep, MAX_IOVECS};
-pub use engine::{End, Engine, Fallback, Route, Stop, Syscalls, TransferReport, COPY_BUFFER, MAX_LEN};
-pub use error::{cannot_splice, CapacityError, Op, TransferError};
-pub use fd::{route_for, transfer, transfer_with, FdKind, Transfer, TransferOptions};
+pub use engine::{End, Engine, Syscalls, COPY_BUFFER, MAX_LEN};
+pub use error::{cannot_splice, CapacityError, TransferError};
+pub use fd::{route_for, transfer, transfer_with, Transfer, TransferOptions};
 pub use kernel_pipe::{system_max_capacity, KernelPipe, PipePool, PoolStats, PooledPipe};
+pub use types::{Fallback, FdKind, Op, Route, Stop, TransferReport};

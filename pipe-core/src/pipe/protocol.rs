@@ -115,6 +115,18 @@ impl Shared {
         result
     }
 
+    /// Seeded bug `UnflushedVisible`: publishes `n` advanced bytes without a
+    /// flush. Returns the writer's new unflushed count. Enters the lock only
+    /// when that bug is the active one, so the hook adds no critical section
+    /// (and no happens-before edge) to the runs of the other bugs.
+    #[cfg(pipe_core_bug)]
+    pub(super) fn seeded_advance(&self, unflushed: usize, n: usize) -> usize {
+        if !seeded(Bug::UnflushedVisible) {
+            return unflushed;
+        }
+        self.enter(|s| s.seeded_advance(unflushed, n))
+    }
+
     pub(super) fn stats(&self) -> PipeStats {
         self.state.with(|s| PipeStats {
             flushed_end: s.flushed_end,

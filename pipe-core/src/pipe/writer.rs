@@ -116,7 +116,7 @@ impl PipeWriter {
         #[cfg(pipe_core_bug)]
         {
             let unflushed = self.unflushed;
-            self.unflushed = self.shared.enter(|s| s.seeded_advance(unflushed, n));
+            self.unflushed = self.shared.seeded_advance(unflushed, n);
         }
         self.memory_len -= n;
         Ok(())

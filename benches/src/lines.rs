@@ -6,9 +6,10 @@
 
 use std::io::{BufRead, BufReader, Write};
 use std::sync::Arc;
+use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use pipe_core::{pipe, PipeOptions, SequenceReader};
+use pipe_core::{pipe, PipeOptions, PipeReader, SequenceReader};
 
 use crate::check::Checksum;
 use crate::data::Plan;
@@ -64,8 +65,10 @@ pub fn run(config: LineReader, plan: &Arc<Plan>) -> Outcome<Duration> {
     Ok(elapsed)
 }
 
-fn pipe_sequence_reader(plan: &Arc<Plan>) -> Outcome<(u64, (u64, u64))> {
-    let (mut reader, mut writer) = pipe(PipeOptions::default()).map_err(pipe_failure("pipe"))?;
+/// A pipe whose writer half a thread fills with the plan's writes, then
+/// completes; returns the reader and that thread.
+fn pipe_with_writer(plan: &Arc<Plan>) -> Outcome<(PipeReader, JoinHandle<Outcome<()>>)> {
+    let (reader, mut writer) = pipe(PipeOptions::default()).map_err(pipe_failure("pipe"))?;
     let wplan = plan.clone();
     let writer_thread = spawn("writer", move || {
         for chunk in wplan.writes() {
@@ -74,6 +77,11 @@ fn pipe_sequence_reader(plan: &Arc<Plan>) -> Outcome<(u64, (u64, u64))> {
         writer.complete(None);
         Ok(())
     });
+    Ok((reader, writer_thread))
+}
+
+fn pipe_sequence_reader(plan: &Arc<Plan>) -> Outcome<(u64, (u64, u64))> {
+    let (mut reader, writer_thread) = pipe_with_writer(plan)?;
     let mut sum = Checksum::new();
     let mut lines = 0u64;
     loop {
@@ -117,15 +125,7 @@ fn count_lines(mut input: impl BufRead) -> Outcome<(u64, (u64, u64))> {
 }
 
 fn pipe_read_line(plan: &Arc<Plan>) -> Outcome<(u64, (u64, u64))> {
-    let (reader, mut writer) = pipe(PipeOptions::default()).map_err(pipe_failure("pipe"))?;
-    let wplan = plan.clone();
-    let writer_thread = spawn("writer", move || {
-        for chunk in wplan.writes() {
-            writer.write_blocking(chunk).map_err(pipe_failure("write_blocking"))?;
-        }
-        writer.complete(None);
-        Ok(())
-    });
+    let (reader, writer_thread) = pipe_with_writer(plan)?;
     let counted = count_lines(reader.into_std())?;
     join(writer_thread, "writer")?;
     Ok(counted)

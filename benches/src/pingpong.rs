@@ -6,7 +6,7 @@ use std::io::{Read, Write};
 use std::time::Instant;
 
 use futures_lite::{AsyncReadExt, AsyncWriteExt};
-use pipe_core::{pipe, PipeOptions, PipeReader, PipeWriter};
+use pipe_core::{pipe, PipeOptions, PipeReader, PipeWriter, Position, ReadResult};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 
 use crate::systems::{join, runtime, spawn, Outcome, System, CAPACITY};
@@ -71,17 +71,24 @@ fn ping(rounds: usize, mut round_trip: impl FnMut(u8) -> Outcome<u8>) -> Outcome
     Ok(times)
 }
 
+/// The one byte a ping-pong read must hold, `None` at the end of the
+/// stream, and the position to advance to (the buffer's end) either way.
+fn echoed_byte(result: &ReadResult<'_>) -> (Position, Outcome<Option<u8>>) {
+    let buffer = result.buffer();
+    let byte = match (buffer.len(), buffer.first().first().copied()) {
+        (0, _) if result.is_completed() => Ok(None),
+        (1, Some(byte)) => Ok(Some(byte)),
+        (len, _) => Err(format!("ping-pong: a read returned {len} bytes, expected 1")),
+    };
+    (buffer.end(), byte)
+}
+
 /// Reads exactly one byte with the blocking API, or `None` at the end of the stream.
 fn pipe_read_byte(reader: &mut PipeReader) -> Outcome<Option<u8>> {
     let result = reader.read_blocking().map_err(pipe_failure("read_blocking"))?;
-    let buffer = result.buffer();
-    let (end, done, len, byte) = (buffer.end(), result.is_completed(), buffer.len(), buffer.first().first().copied());
+    let (end, byte) = echoed_byte(&result);
     reader.advance(end).map_err(pipe_failure("advance"))?;
-    match (len, byte) {
-        (0, _) if done => Ok(None),
-        (1, Some(byte)) => Ok(Some(byte)),
-        _ => Err(format!("ping-pong: a read returned {len} bytes, expected 1")),
-    }
+    byte
 }
 
 fn pipe_blocking(rounds: usize) -> Outcome<Vec<u64>> {
@@ -104,14 +111,9 @@ fn pipe_blocking(rounds: usize) -> Outcome<Vec<u64>> {
 
 async fn pipe_read_byte_async(reader: &mut PipeReader) -> Outcome<Option<u8>> {
     let result = reader.read().await.map_err(pipe_failure("read"))?;
-    let buffer = result.buffer();
-    let (end, done, len, byte) = (buffer.end(), result.is_completed(), buffer.len(), buffer.first().first().copied());
+    let (end, byte) = echoed_byte(&result);
     reader.advance(end).map_err(pipe_failure("advance"))?;
-    match (len, byte) {
-        (0, _) if done => Ok(None),
-        (1, Some(byte)) => Ok(Some(byte)),
-        _ => Err(format!("ping-pong: a read returned {len} bytes, expected 1")),
-    }
+    byte
 }
 
 fn pipe_async(rounds: usize) -> Outcome<Vec<u64>> {

@@ -7,10 +7,12 @@
 //! `PIPE_CORE_BUG` environment variable or [`activate`], so each checker is
 //! built once for all its bugs.
 //!
-//! The hooks sit in the pipe's protocol module (`pipe/protocol.rs`), at the
-//! lock's atomic for the ordering bugs (`pipe/lock.rs`), in the slicing
-//! code for the two `Sequence` bugs, and in the blocking waker's park
-//! handshake (`blocking.rs`). Which checker must catch which bug is
+//! The hooks sit in the pipe's protocol module (`pipe/protocol.rs`, which
+//! holds most ordering bugs as `ordering!` arguments), the segment chain
+//! (`pipe/chain.rs`), the waker slot (`pipe/waker.rs`), the segment lock
+//! (`pipe/lock.rs`), the halves' drop (`pipe/reader.rs`, `pipe/writer.rs`),
+//! the slicing code for the two `Sequence` bugs, and the blocking waker's
+//! park handshake (`blocking.rs`). Which checker must catch which bug is
 //! written once, in `ci/canaries.table`.
 
 /// Declares [`Bug`] and its name table from one list, so the two cannot
@@ -105,6 +107,43 @@ seeded_bugs! {
     /// two steps (a load, then a store), so a park announced in between is
     /// erased and never unparked.
     WakeCheckThenSet = "wake_check_then_set",
+    /// The writer publishes its flushed end with `Relaxed`, so the reader
+    /// may read flushed bytes before they are written.
+    FlushPublishRelaxed = "flush_publish_relaxed",
+    /// The reader loads the flushed end with `Relaxed`, so it may read
+    /// flushed bytes before their writing is visible.
+    ReadAcquireRelaxed = "read_acquire_relaxed",
+    /// The reader's second look after announcing a wait is a `Relaxed`
+    /// read-modify-write, which no longer hands the announcement to the
+    /// writer's next flush.
+    ReadHandshakeRelaxed = "read_handshake_relaxed",
+    /// The reader's second look after announcing a wait is a plain load,
+    /// which can miss a flush that also missed the announcement.
+    ReadHandshakeLoad = "read_handshake_load",
+    /// The reader announces its wait with `Relaxed`, so a pausing writer may
+    /// judge it by a stale `want` (R8).
+    ReaderAnnounceRelaxed = "reader_announce_relaxed",
+    /// The writer announces its wait with `Relaxed`.
+    WriterAnnounceRelaxed = "writer_announce_relaxed",
+    /// The writer's second look at `examined` after pausing is a `Relaxed`
+    /// read-modify-write.
+    PauseHandshakeRelaxed = "pause_handshake_relaxed",
+    /// The writer's second look at `examined` after pausing is a plain load,
+    /// which can miss an advance that also missed `PAUSED`.
+    PauseHandshakeLoad = "pause_handshake_load",
+    /// The reader publishes its examined offset with `Relaxed`.
+    AdvancePublishRelaxed = "advance_publish_relaxed",
+    /// The writer's completion flag is set with `Relaxed`, so the reader may
+    /// see it before the last bytes and the tail's seal.
+    WriterDoneRelaxed = "writer_done_relaxed",
+    /// The writer's completion flag is published before its last bytes.
+    WriterDoneBeforeData = "writer_done_before_data",
+    /// The writer links the next segment with `Relaxed`, so the reader may
+    /// follow it before its placement and the previous seal are visible.
+    SegmentLinkRelaxed = "segment_link_relaxed",
+    /// A waker registration takes the slot with `Relaxed`, racing the
+    /// previous wake's read of the stored waker.
+    WakerRegisterRelaxed = "waker_register_relaxed",
 }
 
 /// The selected bug's index + 1, 0 for none, `usize::MAX` until first use.

@@ -5,6 +5,7 @@ use alloc::vec::Vec;
 use core::fmt;
 use core::ptr::NonNull;
 
+use crate::pipe::ChainLink;
 use crate::sync::ByteTrack;
 use crate::PipeError;
 
@@ -23,6 +24,8 @@ pub(crate) struct SegmentInner {
     pub(crate) capacity: usize,
     /// Shadow cells that let loom check every byte hand-off.
     pub(crate) track: ByteTrack,
+    /// The segment's place in the chain of the pipe that rents it.
+    pub(crate) link: ChainLink,
 }
 
 // SAFETY: a `Segment` owns its allocation exclusively; moving it to another
@@ -42,7 +45,7 @@ impl Segment {
         let raw = Box::into_raw(bytes.into_boxed_slice());
         // SAFETY: `Box::into_raw` never returns null.
         let data = unsafe { NonNull::new_unchecked(raw.cast::<u8>()) };
-        let inner = Box::new(SegmentInner { data, capacity, track: ByteTrack::new(capacity) });
+        let inner = Box::new(SegmentInner { data, capacity, track: ByteTrack::new(capacity), link: ChainLink::new() });
         Ok(Self { inner: NonNull::from(Box::leak(inner)) })
     }
 
@@ -94,8 +97,9 @@ impl fmt::Debug for Segment {
 
 /// Where a pipe rents segments and returns them (M1, M3).
 ///
-/// A pipe calls its pool under its internal lock, from either half's thread;
-/// implementations should be quick and must not call back into the pipe.
+/// A pipe calls its pool under its internal segment lock, from either half's
+/// thread, once per segment (never per write or read); implementations
+/// should be quick and must not call back into the pipe.
 pub trait SegmentPool: Send {
     /// A free segment with at least `min_capacity` bytes, or `None` to let
     /// the pipe allocate one.

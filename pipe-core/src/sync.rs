@@ -20,7 +20,7 @@ compile_error!("`--cfg loom` and feature `shuttle` select different sync backend
 mod backend {
     pub(crate) use loom::cell::UnsafeCell;
     pub(crate) use loom::sync::atomic::AtomicBool;
-    pub(crate) use loom::sync::atomic::AtomicU32;
+    pub(crate) use loom::sync::atomic::{AtomicPtr, AtomicU32, AtomicUsize};
     pub(crate) use loom::sync::Arc;
 
     /// One step of a spin loop: under loom a spin must yield, or loom would
@@ -46,7 +46,7 @@ mod backend {
 mod backend {
     pub(crate) use super::plain_cell::UnsafeCell;
     pub(crate) use shuttle::sync::atomic::AtomicBool;
-    pub(crate) use shuttle::sync::atomic::AtomicU32;
+    pub(crate) use shuttle::sync::atomic::{AtomicPtr, AtomicU32, AtomicUsize};
     pub(crate) use shuttle::sync::Arc;
 
     /// One step of a spin loop: shuttle must be told, or it would keep
@@ -75,6 +75,7 @@ mod backend {
     pub(crate) use core::sync::atomic::AtomicBool;
     #[cfg(feature = "std")]
     pub(crate) use core::sync::atomic::AtomicU32;
+    pub(crate) use core::sync::atomic::{AtomicPtr, AtomicUsize};
 
     /// One step of a spin loop. Critical sections are a handful of field
     /// updates, so a short busy wait nearly always suffices; past that the
@@ -128,14 +129,18 @@ pub(crate) use core::sync::atomic::AtomicUsize as StaticAtomicUsize;
 
 #[cfg(not(loom))]
 mod plain_cell {
-    /// `core::cell::UnsafeCell` with loom's closure API (`with_mut`; add
-    /// `with` when a shared access is needed).
+    /// `core::cell::UnsafeCell` with loom's closure API (`with`, `with_mut`).
     #[derive(Debug)]
     pub(crate) struct UnsafeCell<T>(core::cell::UnsafeCell<T>);
 
     impl<T> UnsafeCell<T> {
         pub(crate) const fn new(value: T) -> Self {
             Self(core::cell::UnsafeCell::new(value))
+        }
+
+        #[inline]
+        pub(crate) fn with<R>(&self, f: impl FnOnce(*const T) -> R) -> R {
+            f(self.0.get())
         }
 
         #[inline]

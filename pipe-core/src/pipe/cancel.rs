@@ -22,12 +22,12 @@ impl CancelHandle {
 
     /// See [`PipeReader::cancel_pending_read`](crate::PipeReader::cancel_pending_read).
     pub fn cancel_pending_read(&self) {
-        self.shared.enter(|s| s.cancel_read());
+        self.shared.cancel_read();
     }
 
     /// See [`PipeWriter::cancel_pending_flush`](crate::PipeWriter::cancel_pending_flush).
     pub fn cancel_pending_flush(&self) {
-        self.shared.enter(|s| s.cancel_flush());
+        self.shared.cancel_flush();
     }
 }
 

@@ -4,10 +4,10 @@
 use core::fmt;
 use core::future::Future;
 use core::pin::Pin;
-use core::task::{Context, Poll};
+use core::task::{Context, Poll, Waker};
 
 use super::cancel::CancelHandle;
-use super::protocol::{PipeStats, Shared, State, Wake};
+use super::protocol::{PipeStats, ReaderSide, Shared};
 use super::view::{ReaderView, Views};
 use crate::sequence::{Cursor, Position, Sequence};
 use crate::sync::Arc;
@@ -18,7 +18,9 @@ use crate::{CompletionError, PipeError};
 pub struct PipeReader {
     pub(super) shared: Arc<Shared>,
     view: ReaderView,
-    /// Last examined offset (mirror of the shared one; only we change it).
+    /// The reader's protocol state: its head segment and own offsets.
+    side: ReaderSide,
+    /// Last examined offset the reader gave (R6's "moved back" check).
     examined: u64,
     completed: bool,
 }
@@ -51,7 +53,7 @@ impl<'a> ReadResult<'a> {
 impl PipeReader {
     pub(super) fn new(shared: Arc<Shared>) -> Self {
         let view = ReaderView { views: Views::default(), first_segment: 0, outstanding: None };
-        Self { shared, view, examined: 0, completed: false }
+        Self { shared, view, side: ReaderSide::new(), examined: 0, completed: false }
     }
 
     /// Waits for unexamined bytes, completion or cancellation (R1, R4).
@@ -81,12 +83,12 @@ impl PipeReader {
 
     /// The poll-read transition: on `Ready(Ok)` the read is outstanding.
     pub(super) fn poll_start_read(&mut self, cx: &mut Context<'_>, n: usize) -> Poll<Result<(), PipeError>> {
-        self.start_read(|s, view| s.poll_read(n, cx.waker(), view))
+        self.start_read(n, Some(cx.waker()))
     }
 
     /// Reads without waiting: `None` where `read` would wait (R7).
     pub fn try_read(&mut self) -> Result<Option<ReadResult<'_>>, PipeError> {
-        match self.start_read(|s, view| s.try_read(view)) {
+        match self.start_read(0, None) {
             Poll::Ready(Ok(())) => Ok(Some(self.outstanding_result())),
             Poll::Ready(Err(error)) => Err(error),
             Poll::Pending => Ok(None),
@@ -96,18 +98,14 @@ impl PipeReader {
     /// Checks the reader's own preconditions (R13 order), then runs a read
     /// transition, which on success makes the read outstanding with a fresh
     /// view of the buffer.
-    fn start_read(
-        &mut self,
-        transition: impl FnOnce(&mut State, &mut ReaderView) -> (Poll<Result<(), PipeError>>, Wake),
-    ) -> Poll<Result<(), PipeError>> {
+    fn start_read(&mut self, min: usize, waker: Option<&Waker>) -> Poll<Result<(), PipeError>> {
         if self.completed {
             return Poll::Ready(Err(PipeError::ReaderCompleted));
         }
         if self.view.outstanding.is_some() {
             return Poll::Ready(Err(PipeError::ReadAlreadyOutstanding));
         }
-        let view = &mut self.view;
-        self.shared.enter(|s| transition(s, view))
+        self.shared.read(&mut self.side, min, waker, &mut self.view)
     }
 
     pub(crate) fn outstanding_result(&self) -> ReadResult<'_> {
@@ -164,7 +162,7 @@ impl PipeReader {
         self.view.outstanding = None;
         self.view.views.clear();
         self.examined = examined.offset;
-        self.shared.enter(|s| s.advance_to(consumed.offset, examined.offset));
+        self.shared.advance_to(&mut self.side, consumed.offset, examined.offset);
         Ok(())
     }
 
@@ -176,7 +174,7 @@ impl PipeReader {
     /// Makes the pending read, or if none the next one (a `try_read`
     /// included), resolve at once with `is_canceled` (R9).
     pub fn cancel_pending_read(&self) {
-        self.shared.enter(|s| s.cancel_read());
+        self.shared.cancel_read();
     }
 
     /// A handle that cancels reads or flushes from another task.
@@ -189,7 +187,7 @@ impl PipeReader {
     /// Completing again is harmless and the first completion stands.
     pub fn complete(&mut self, error: Option<CompletionError>) {
         if self.finish() {
-            self.shared.enter(|s| s.complete_reader(error));
+            self.shared.complete_reader(&mut self.side, error);
         }
     }
 
@@ -207,7 +205,7 @@ impl PipeReader {
 
     /// A snapshot of the pipe's counters.
     pub fn stats(&self) -> PipeStats {
-        self.shared.stats()
+        self.shared.stats(self.side.own())
     }
 
     /// Whether a read is outstanding (awaiting `advance_to`).
@@ -247,7 +245,12 @@ impl Drop for PipeReader {
     /// Dropping the reader completes it without an error (R12).
     fn drop(&mut self) {
         if self.finish() {
-            self.shared.enter(|s| s.drop_reader());
+            // Seeded bug: dropping the reader does not complete it.
+            #[cfg(pipe_core_bug)]
+            if crate::bugs::is_active(crate::bugs::Bug::DropReaderNoComplete) {
+                return;
+            }
+            self.shared.complete_reader(&mut self.side, None);
         }
     }
 }

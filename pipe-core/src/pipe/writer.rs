@@ -8,8 +8,7 @@ use core::ptr::NonNull;
 use core::task::{Context, Poll};
 
 use super::cancel::CancelHandle;
-use super::protocol::{FlushResult, PipeStats, Shared};
-use crate::pool::{Segment, SegmentInner};
+use super::protocol::{FlushResult, PipeStats, Shared, WriterSide};
 use crate::sync::Arc;
 use crate::{CompletionError, PipeError};
 
@@ -17,30 +16,23 @@ use crate::{CompletionError, PipeError};
 /// them (`flush`).
 pub struct PipeWriter {
     pub(super) shared: Arc<Shared>,
-    /// The writer's current segment, also the back of the chain. Bytes
-    /// `written..capacity` are the writer's alone.
-    tail: Option<NonNull<SegmentInner>>,
-    /// Pipe offset of the tail's byte 0.
-    tail_base: u64,
-    /// Bytes written into the tail; never below the tail's flushed bytes.
-    written: usize,
+    /// The writer's protocol state: its current segment and own offsets.
+    side: WriterSide,
     /// Bytes advanced but not flushed (W3); may span segments.
     unflushed: usize,
     /// Bytes left of the memory last returned by `get_memory` (W2); with
-    /// `written`, at most the tail's capacity.
+    /// `side.written`, at most the tail's capacity.
     memory_len: usize,
     completed: bool,
 }
 
-// SAFETY: the tail pointer is owned by the pipe; the writer half is its only
-// user, so moving the half moves that use. (The writer is not `Sync`: no
-// API needs a shared writer across threads; `CancelHandle` is the `Sync`
-// way to reach a pipe from elsewhere.)
-unsafe impl Send for PipeWriter {}
+// The writer is `Send` (its protocol state is) but not `Sync`: no API needs a
+// shared writer across threads; `CancelHandle` is the `Sync` way to reach a
+// pipe from elsewhere.
 
 impl PipeWriter {
     pub(super) fn new(shared: Arc<Shared>) -> Self {
-        Self { shared, tail: None, tail_base: 0, written: 0, unflushed: 0, memory_len: 0, completed: false }
+        Self { shared, side: WriterSide::new(), unflushed: 0, memory_len: 0, completed: false }
     }
 
     /// A writable contiguous slice of at least `max(hint, 1)` bytes (W1).
@@ -53,43 +45,20 @@ impl PipeWriter {
             return Err(PipeError::WriterCompleted);
         }
         let need = hint.max(1);
-        let tail = match self.tail {
-            // SAFETY: the tail is alive while it is the writer's.
-            Some(tail) if unsafe { tail.as_ref() }.capacity - self.written >= need => tail,
-            _ => self.start_segment(need)?,
+        let tail = match self.side.tail {
+            Some(tail) if tail.capacity() - self.side.written >= need => tail,
+            _ => {
+                let size = need.max(self.shared.minimum_segment_size);
+                self.shared.new_segment(&mut self.side, size)?
+            }
         };
-        // SAFETY: as above.
-        let inner = unsafe { tail.as_ref() };
-        let len = inner.capacity - self.written;
+        let written = self.side.written;
+        let len = tail.capacity() - written;
         self.memory_len = len;
         // SAFETY: bytes `written..capacity` are initialized, inside the
         // allocation, and the writer's alone: the reader only reads flushed
         // bytes, which all lie before `written`.
-        Ok(unsafe { core::slice::from_raw_parts_mut(inner.data.as_ptr().add(self.written), len) })
-    }
-
-    /// Rents a segment of at least `need` bytes and makes it the tail.
-    fn start_segment(&mut self, need: usize) -> Result<NonNull<SegmentInner>, PipeError> {
-        let size = need.max(self.shared.minimum_segment_size);
-        let rented = self.shared.state.with(|s| s.rent(size));
-        let segment = match rented {
-            Some(segment) if segment.capacity() >= size => segment,
-            other => {
-                // A pool that hands out a short segment gets it back.
-                if let Some(short) = other {
-                    self.shared.state.with(|s| s.give_back(short));
-                }
-                Segment::new(size)?
-            }
-        };
-        let inner = segment.into_raw();
-        let base = self.tail_base + self.written as u64;
-        let written = self.written;
-        self.shared.state.with(|s| s.push_segment(inner, base, written));
-        self.tail = Some(inner);
-        self.tail_base = base;
-        self.written = 0;
-        Ok(inner)
+        Ok(unsafe { core::slice::from_raw_parts_mut(tail.data().as_ptr().add(written), len) })
     }
 
     /// Commits `n` bytes of the memory last returned by `get_memory` (W2).
@@ -106,17 +75,12 @@ impl PipeWriter {
         if n == 0 {
             return Ok(());
         }
-        if let Some(tail) = self.tail {
-            // SAFETY: the tail is alive while it is the writer's.
-            unsafe { tail.as_ref() }.track.wrote(self.written, self.written + n);
-        }
-        self.written += n;
-        self.unflushed += n;
+        self.record_written(n);
         // Seeded bug `UnflushedVisible` (its hook is in the protocol).
         #[cfg(pipe_core_bug)]
         {
             let unflushed = self.unflushed;
-            self.unflushed = self.shared.seeded_advance(unflushed, n);
+            self.unflushed = self.shared.seeded_advance(&mut self.side, unflushed, n);
         }
         self.memory_len -= n;
         Ok(())
@@ -136,7 +100,7 @@ impl PipeWriter {
             return Flush::new(self, None);
         }
         let n = core::mem::take(&mut self.unflushed) as u64;
-        let settled = self.shared.enter(|s| s.flush(n));
+        let settled = self.shared.flush(&mut self.side, n);
         Flush::new(self, settled.then_some(Ok(FlushResult::default())))
     }
 
@@ -176,13 +140,13 @@ impl PipeWriter {
             return Poll::Ready(Err(PipeError::WriterCompleted));
         }
         let n = core::mem::take(&mut self.unflushed) as u64;
-        self.shared.enter(|s| s.poll_flush(n, cx.waker()))
+        self.shared.poll_flush(&mut self.side, n, cx.waker())
     }
 
     /// Makes the pending flush, or if none the next one, resolve at once
     /// with `is_canceled` (W7). Back pressure still holds afterwards.
     pub fn cancel_pending_flush(&self) {
-        self.shared.enter(|s| s.cancel_flush());
+        self.shared.cancel_flush();
     }
 
     /// A handle that cancels reads or flushes from another task.
@@ -194,28 +158,25 @@ impl PipeWriter {
     /// `get_memory`, `advance`, `flush` and `write` fail. Completing again is
     /// harmless and the first completion stands.
     pub fn complete(&mut self, error: Option<CompletionError>) {
-        if let Some((unflushed, written, has_tail)) = self.finish() {
-            self.shared.enter(|s| s.complete_writer(unflushed, written, has_tail, error));
+        if let Some(unflushed) = self.finish() {
+            self.shared.complete_writer(&mut self.side, unflushed, error);
         }
     }
 
     /// Ends the writer's own state; `None` if it had completed already.
-    /// Returns the unflushed bytes, the bytes written into the tail and
-    /// whether there was a tail, for the completing transition.
-    fn finish(&mut self) -> Option<(u64, usize, bool)> {
+    /// Returns the unflushed bytes, for the completing transition.
+    fn finish(&mut self) -> Option<u64> {
         if self.completed {
             return None;
         }
         self.completed = true;
-        let unflushed = core::mem::take(&mut self.unflushed) as u64;
-        let has_tail = self.tail.take().is_some();
         self.memory_len = 0;
-        Some((unflushed, self.written, has_tail))
+        Some(core::mem::take(&mut self.unflushed) as u64)
     }
 
     /// A snapshot of the pipe's counters.
     pub fn stats(&self) -> PipeStats {
-        self.shared.stats()
+        self.shared.stats(self.side.own())
     }
     /// The room left in the current segment: a pointer to its first free
     /// byte and the count of free bytes; `None` with no current segment.
@@ -227,13 +188,12 @@ impl PipeWriter {
     #[inline]
     pub(crate) fn spare(&mut self) -> Option<(NonNull<u8>, usize)> {
         self.memory_len = 0;
-        let tail = self.tail.filter(|_| !self.completed)?;
-        // SAFETY: the tail is alive while it is the writer's.
-        let inner = unsafe { tail.as_ref() };
+        let tail = self.side.tail.filter(|_| !self.completed)?;
+        let written = self.side.written;
         // SAFETY: `written <= capacity`, so the pointer stays inside (or one
         // past the end of) the allocation.
-        let free = unsafe { inner.data.add(self.written) };
-        Some((free, inner.capacity - self.written))
+        let free = unsafe { tail.data().add(written) };
+        Some((free, tail.capacity() - written))
     }
 
     /// The pipe's pause threshold and minimum segment size (O1, O2), for
@@ -253,11 +213,17 @@ impl PipeWriter {
     #[cfg(feature = "std")]
     #[inline]
     pub(crate) unsafe fn commit_spare(&mut self, n: usize) {
-        if let Some(tail) = self.tail {
-            // SAFETY: the tail is alive while it is the writer's.
-            unsafe { tail.as_ref() }.track.wrote(self.written, self.written + n);
+        self.record_written(n);
+    }
+
+    /// Counts `n` more bytes written into the tail and not yet flushed.
+    #[inline]
+    fn record_written(&mut self, n: usize) {
+        let written = self.side.written;
+        if let Some(tail) = self.side.tail {
+            tail.track().wrote(written, written + n);
         }
-        self.written += n;
+        self.side.written += n;
         self.unflushed += n;
     }
 }
@@ -265,8 +231,13 @@ impl PipeWriter {
 impl Drop for PipeWriter {
     /// Dropping the writer completes it without an error (R12).
     fn drop(&mut self) {
-        if let Some((unflushed, written, has_tail)) = self.finish() {
-            self.shared.enter(|s| s.drop_writer(unflushed, written, has_tail));
+        if let Some(unflushed) = self.finish() {
+            // Seeded bug: dropping the writer does not complete it.
+            #[cfg(pipe_core_bug)]
+            if crate::bugs::is_active(crate::bugs::Bug::DropWriterNoComplete) {
+                return;
+            }
+            self.shared.complete_writer(&mut self.side, unflushed, None);
         }
     }
 }

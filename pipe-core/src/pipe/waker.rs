@@ -1,0 +1,96 @@
+//! One half's waker slot: registered by that half, woken by the other half
+//! or a `CancelHandle`, without a lock.
+//!
+//! The slot's state word says who may touch the stored waker: nobody
+//! (`IDLE`: the last registration is complete), the registering half
+//! (`REGISTERING`), or one waking side (`WAKING`). A registration that finds
+//! a wake in progress wakes its own waker at once; a wake that finds a
+//! registration in progress leaves the `WAKING` bit for the registration to
+//! find, which then wakes the new waker itself. So a wake is never lost to a
+//! concurrent registration, and the waker stays stored after a wake: a task
+//! that waits again with the same waker registers without cloning it.
+//!
+//! The protocol decides *whether* to wake (its waiting bits in the flag
+//! word); this slot only makes the wake itself safe.
+
+use core::task::Waker;
+
+#[cfg(pipe_core_bug)]
+use crate::bugs::{is_active as seeded, Bug};
+use crate::sync::{AtomicUsize, Ordering, UnsafeCell};
+
+/// No one holds the slot.
+const IDLE: usize = 0;
+/// The owning half is storing its waker.
+const REGISTERING: usize = 0b01;
+/// A waking side is reading the stored waker.
+const WAKING: usize = 0b10;
+
+pub(super) struct WakerSlot {
+    state: AtomicUsize,
+    waker: UnsafeCell<Option<Waker>>,
+}
+
+// SAFETY: `waker` is written only by the side that moved `state` from `IDLE`
+// to `REGISTERING` and read only by the side that moved it from `IDLE` to
+// `WAKING`; the two are exclusive, and the acquire/release pairs on `state`
+// order the accesses. `Waker` is `Send + Sync`.
+unsafe impl Send for WakerSlot {}
+// SAFETY: as above.
+unsafe impl Sync for WakerSlot {}
+
+impl WakerSlot {
+    pub(super) fn new() -> Self {
+        Self { state: AtomicUsize::new(IDLE), waker: UnsafeCell::new(None) }
+    }
+
+    /// Stores `waker` (unless the slot holds one that wakes the same task).
+    /// Only the owning half registers, so registrations never overlap.
+    pub(super) fn register(&self, waker: &Waker) {
+        // Acquire: the stored waker, as the last registration or wake left it.
+        let acquire = Ordering::Acquire;
+        #[cfg(pipe_core_bug)]
+        let acquire = if seeded(Bug::WakerRegisterRelaxed) { Ordering::Relaxed } else { acquire };
+        match self.state.compare_exchange(IDLE, REGISTERING, acquire, Ordering::Acquire) {
+            Ok(_) => {
+                self.waker.with_mut(|slot| {
+                    // SAFETY: `REGISTERING` makes the slot ours (type invariant).
+                    let slot = unsafe { &mut *slot };
+                    match slot {
+                        Some(current) if current.will_wake(waker) => {}
+                        _ => *slot = Some(waker.clone()),
+                    }
+                });
+                // Release: publishes the stored waker to the next wake.
+                if self.state.compare_exchange(REGISTERING, IDLE, Ordering::AcqRel, Ordering::Acquire).is_err() {
+                    // A wake came while we stored: it left `WAKING` for us.
+                    // The slot is still ours; wake the task ourselves.
+                    self.state.store(IDLE, Ordering::Release);
+                    waker.wake_by_ref();
+                }
+            }
+            // A wake is reading the previous waker: wake this one directly.
+            Err(_) => waker.wake_by_ref(),
+        }
+    }
+
+    /// Wakes the stored waker, keeping it stored.
+    pub(super) fn wake(&self) {
+        // AcqRel: the stored waker is visible (acquire), and a registration
+        // that finds our bit sees what we published before waking (release).
+        match self.state.fetch_or(WAKING, Ordering::AcqRel) {
+            IDLE => {
+                self.waker.with(|slot| {
+                    // SAFETY: `WAKING` from `IDLE` makes the slot ours to read.
+                    if let Some(waker) = unsafe { &*slot } {
+                        waker.wake_by_ref();
+                    }
+                });
+                self.state.fetch_and(!WAKING, Ordering::Release);
+            }
+            // Registering: the registration finds `WAKING` and wakes. Waking
+            // already: that wake is for the same task.
+            _ => {}
+        }
+    }
+}

@@ -212,7 +212,9 @@ struct Signals {
     flags: AtomicUsize,
     reader_waker: WakerSlot,
     writer_waker: WakerSlot,
-    /// The pipe's first segment, published once by the writer.
+    /// The pipe's first segment until the reader picks it up: published by
+    /// the writer's first segment, replaced if the writer moves on from it
+    /// while it holds no byte for the reader, swapped to null by the reader.
     first: AtomicPtr<SegmentInner>,
 }
 
@@ -255,11 +257,9 @@ pub(super) struct WriterSide {
 
 /// The reader's protocol state.
 pub(super) struct ReaderSide {
-    /// The first segment not given back; `None` before the first segment
-    /// (see `started`) or once every segment is back.
+    /// The first segment not given back; `None` before the reader picked
+    /// up the first segment (`first`) or once every segment is back.
     head: Option<Seg>,
-    /// Whether `head` was taken from `first` already.
-    started: bool,
     /// Whether `head` is offered to the writer (`drained`) and must be
     /// taken back before use.
     offered: bool,
@@ -282,7 +282,7 @@ impl WriterSide {
 
 impl ReaderSide {
     pub(super) fn new() -> Self {
-        Self { head: None, started: false, offered: false, consumed: 0, examined: 0 }
+        Self { head: None, offered: false, consumed: 0, examined: 0 }
     }
 }
 
@@ -452,21 +452,27 @@ impl Shared {
     }
 
     /// The writer moves on from (or completes in) `old`, whose bytes end at
-    /// `end`: if the reader offered it as its drained head and has consumed
-    /// all of it, the writer takes it — the reader's next head becomes
-    /// `next` — and the caller gives it back (M1: consumed and no longer
-    /// written into). The reader cannot take its offer back in between: it
-    /// swaps `drained` before it touches its head again.
+    /// `end`: if the reader holds no byte of it — it offered `old` as its
+    /// drained head, or has not picked `old` up yet — and has consumed all
+    /// of it, the writer takes it, leaving `next` as the reader's next head,
+    /// and the caller gives it back (M1: consumed and no longer written
+    /// into). The reader cannot move `consumed` in between: it swaps
+    /// `drained` (or `first`) before it touches a head again.
     fn take_drained(&self, old: Seg, end: u64, next: Option<Seg>) -> bool {
         let drained = &self.reader.drained;
         // Acquire: the reader's `consumed`, stored before its offer.
-        if drained.load(Ordering::Acquire) != old.0.as_ptr()
-            || self.reader.consumed.load(Ordering::Relaxed) != end as usize
-        {
-            return false;
+        let current = drained.load(Ordering::Acquire);
+        if current == old.0.as_ptr() || current == taken(Some(old)) {
+            return self.reader.consumed.load(Ordering::Relaxed) == end as usize
+                // Release: the reader that takes the new head sees its placement.
+                && drained.compare_exchange(current, taken(next), Ordering::AcqRel, Ordering::Relaxed).is_ok();
         }
-        // Release: the reader that takes the new head sees its placement.
-        drained.compare_exchange(old.0.as_ptr(), taken(next), Ordering::AcqRel, Ordering::Relaxed).is_ok()
+        // Never picked up: still the pipe's first segment.
+        let first = &self.signals.first;
+        let next = next.map_or(core::ptr::null_mut(), |seg| seg.0.as_ptr());
+        first.load(Ordering::Acquire) == old.0.as_ptr()
+            && self.reader.consumed.load(Ordering::Relaxed) == end as usize
+            && first.compare_exchange(old.0.as_ptr(), next, Ordering::AcqRel, Ordering::Relaxed).is_ok()
     }
 
     // -------------------------------------------------------------- writer
@@ -688,6 +694,12 @@ impl Shared {
 
     // -------------------------------------------------------------- reader
 
+    /// Picks up the pipe's first segment, once; later calls find none.
+    fn pick_up_first(&self) -> Option<Seg> {
+        // Acquire: the first segment's placement.
+        NonNull::new(self.signals.first.swap(core::ptr::null_mut(), Ordering::AcqRel)).map(Seg)
+    }
+
     /// Takes back the reader's offered head before the reader uses it; the
     /// writer may have given it back meanwhile and left a new head.
     fn reclaim_head(&self, r: &mut ReaderSide) {
@@ -810,10 +822,8 @@ impl Shared {
     /// Builds the reader's view of the buffer `consumed..flushed_end`.
     fn fill_view(&self, r: &mut ReaderSide, view: &mut ReaderView, flushed_end: u64, completed: bool, canceled: bool) {
         let consumed = r.consumed;
-        if r.head.is_none() && !r.started && flushed_end > consumed {
-            r.started = true;
-            // Acquire: the first segment's placement.
-            r.head = NonNull::new(self.signals.first.load(Ordering::Acquire)).map(Seg);
+        if r.head.is_none() && flushed_end > consumed {
+            r.head = self.pick_up_first();
         }
         // Segments wholly consumed before the writer moved on go back now,
         // so the buffer's first segment is the one that holds `consumed`.
@@ -958,12 +968,7 @@ impl Shared {
         self.segments.with(|s| {
             s.reader_done = true;
             s.reader_error = error;
-            let mut segment = if r.started {
-                r.head.take()
-            } else {
-                NonNull::new(self.signals.first.load(Ordering::Acquire)).map(Seg)
-            };
-            r.started = true;
+            let mut segment = r.head.take().or_else(|| self.pick_up_first());
             // The writer's current segment stays: the writer gives it back.
             while let Some(seg) = segment {
                 segment = seg.next();

@@ -92,8 +92,8 @@ mod backend {
     }
 
     /// One pause of a busy wait that has no lock to give up (the blocking
-    /// waker's spin before it parks): the processor's spin-loop hint.
-    #[cfg(feature = "std")]
+    /// waker's spin before it parks, a registration waiting out a wake):
+    /// the processor's spin-loop hint.
     #[inline]
     pub(crate) fn spin_hint() {
         core::hint::spin_loop();

@@ -484,9 +484,15 @@ impl Shared {
         if n == 0 {
             return self.flags().load(Ordering::Acquire);
         }
-        let before = w.flushed;
+        let before = w.flushed as usize;
         w.flushed += n;
         let flushed = w.flushed as usize;
+        // The pause edge is judged by `examined` as of the publication:
+        // load it first, so no advance over the new bytes is in it. An upper
+        // bound of the unexamined bytes says whether that load is needed.
+        let edge_examined = (self.pause > 0 && flushed.wrapping_sub(w.seen_examined) >= self.pause)
+            // Relaxed: only a value; the handshake in `pause` orders what matters.
+            .then(|| self.reader.examined.load(Ordering::Relaxed));
         // Release publishes the bytes; as a read-modify-write it closes the
         // wait handshake with a reader that announced it waits.
         self.flushed.fetch_add(n as usize, ordering!(FlushPublishRelaxed, Ordering::AcqRel));
@@ -495,8 +501,15 @@ impl Shared {
         if flags & READER_DONE != 0 {
             return flags;
         }
-        if self.pause > 0 {
-            flags = self.pause_on_edge(w, before as usize, flags);
+        if let Some(examined) = edge_examined {
+            w.seen_examined = examined;
+            let (was, now) = (before.wrapping_sub(examined), flushed.wrapping_sub(examined));
+            let crosses = was < self.pause && now >= self.pause;
+            #[cfg(pipe_core_bug)]
+            let crosses = if seeded(Bug::PauseEdgeOffByOne) { was < self.pause && now > self.pause } else { crosses };
+            if crosses {
+                flags = self.pause(w);
+            }
         }
         #[cfg(pipe_core_bug)]
         if seeded(Bug::FlushNoWake) {
@@ -508,26 +521,13 @@ impl Shared {
         flags
     }
 
-    /// Sets `PAUSED` if this flush took the unexamined bytes from below the
-    /// pause threshold to at least it (W6), unless that starves a waiting
-    /// `read_at_least` (R8) or the reader has already examined its way back
-    /// below the resume threshold. Returns the flags after.
-    fn pause_on_edge(&self, w: &mut WriterSide, before: usize, flags: usize) -> usize {
+    /// The flush just published took the unexamined bytes from below the
+    /// pause threshold to at least it (W6): sets `PAUSED`, unless that
+    /// starves a waiting `read_at_least` (R8) or the reader has meanwhile
+    /// examined its way back below the resume threshold. Returns the flags
+    /// after.
+    fn pause(&self, w: &mut WriterSide) -> usize {
         let flushed = w.flushed as usize;
-        // An upper bound of the unexamined bytes: nothing to do below pause.
-        if flushed.wrapping_sub(w.seen_examined) < self.pause {
-            return flags;
-        }
-        // Relaxed: only a value; the handshake below orders what matters.
-        let examined = self.reader.examined.load(Ordering::Relaxed);
-        w.seen_examined = examined;
-        let (was, now) = (before.wrapping_sub(examined), flushed.wrapping_sub(examined));
-        let crosses = was < self.pause && now >= self.pause;
-        #[cfg(pipe_core_bug)]
-        let crosses = if seeded(Bug::PauseEdgeOffByOne) { was < self.pause && now > self.pause } else { crosses };
-        if !crosses {
-            return flags;
-        }
         let old = self.flags().fetch_or(PAUSED, Ordering::AcqRel);
         // The pause handshake: re-read `examined` with a read-modify-write,
         // so either we see the reader's latest advance or its advance sees

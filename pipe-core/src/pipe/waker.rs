@@ -4,7 +4,7 @@
 //! The slot's state word says who may touch the stored waker: nobody
 //! (`IDLE`: the last registration is complete), the registering half
 //! (`REGISTERING`), or one waking side (`WAKING`). A registration that finds
-//! a wake in progress wakes its own waker at once; a wake that finds a
+//! a wake in progress waits for it (one `wake_by_ref`); a wake that finds a
 //! registration in progress leaves the `WAKING` bit for the registration to
 //! find, which then wakes the new waker itself. So a wake is never lost to a
 //! concurrent registration, and the waker stays stored after a wake: a task
@@ -17,7 +17,7 @@ use core::task::Waker;
 
 #[cfg(pipe_core_bug)]
 use crate::bugs::{is_active as seeded, Bug};
-use crate::sync::{AtomicUsize, Ordering, UnsafeCell};
+use crate::sync::{spin_hint, AtomicUsize, Ordering, UnsafeCell};
 
 /// No one holds the slot.
 const IDLE: usize = 0;
@@ -51,26 +51,25 @@ impl WakerSlot {
         let acquire = Ordering::Acquire;
         #[cfg(pipe_core_bug)]
         let acquire = if seeded(Bug::WakerRegisterRelaxed) { Ordering::Relaxed } else { acquire };
-        match self.state.compare_exchange(IDLE, REGISTERING, acquire, Ordering::Acquire) {
-            Ok(_) => {
-                self.waker.with_mut(|slot| {
-                    // SAFETY: `REGISTERING` makes the slot ours (type invariant).
-                    let slot = unsafe { &mut *slot };
-                    match slot {
-                        Some(current) if current.will_wake(waker) => {}
-                        _ => *slot = Some(waker.clone()),
-                    }
-                });
-                // Release: publishes the stored waker to the next wake.
-                if self.state.compare_exchange(REGISTERING, IDLE, Ordering::AcqRel, Ordering::Acquire).is_err() {
-                    // A wake came while we stored: it left `WAKING` for us.
-                    // The slot is still ours; wake the task ourselves.
-                    self.state.store(IDLE, Ordering::Release);
-                    waker.wake_by_ref();
-                }
+        // A wake is reading the stored waker: it is short (one
+        // `wake_by_ref`), so wait for it rather than racing it.
+        while self.state.compare_exchange(IDLE, REGISTERING, acquire, Ordering::Acquire).is_err() {
+            spin_hint();
+        }
+        self.waker.with_mut(|slot| {
+            // SAFETY: `REGISTERING` makes the slot ours (type invariant).
+            let slot = unsafe { &mut *slot };
+            match slot {
+                Some(current) if current.will_wake(waker) => {}
+                _ => *slot = Some(waker.clone()),
             }
-            // A wake is reading the previous waker: wake this one directly.
-            Err(_) => waker.wake_by_ref(),
+        });
+        // Release: publishes the stored waker to the next wake.
+        if self.state.compare_exchange(REGISTERING, IDLE, Ordering::AcqRel, Ordering::Acquire).is_err() {
+            // A wake came while we stored: it left `WAKING` for us.
+            // The slot is still ours; wake the task ourselves.
+            self.state.store(IDLE, Ordering::Release);
+            waker.wake_by_ref();
         }
     }
 

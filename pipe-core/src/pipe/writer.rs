@@ -4,7 +4,6 @@
 use core::fmt;
 use core::future::Future;
 use core::pin::Pin;
-use core::ptr::NonNull;
 use core::task::{Context, Poll};
 
 use super::cancel::CancelHandle;
@@ -186,7 +185,7 @@ impl PipeWriter {
     /// no memory to `advance` (W2).
     #[cfg(feature = "std")]
     #[inline]
-    pub(crate) fn spare(&mut self) -> Option<(NonNull<u8>, usize)> {
+    pub(crate) fn spare(&mut self) -> Option<(core::ptr::NonNull<u8>, usize)> {
         self.memory_len = 0;
         let tail = self.side.tail.filter(|_| !self.completed)?;
         let written = self.side.written;

@@ -198,8 +198,8 @@ struct ReaderIndices {
     /// Start of the reader's buffer (R2, R3); written by the reader only,
     /// after `examined`, so `consumed <= examined` at every moment.
     consumed: AtomicUsize,
-    /// The flushed end that resolves the waiting read (announced with
-    /// `READER_WAITING`).
+    /// The flushed end that resolves the waiting `read_at_least`
+    /// (announced with `READ_AT_LEAST`).
     want: AtomicUsize,
     /// The reader's drained head, offered to the writer: null while the
     /// reader holds its head; the head segment after an advance left the
@@ -391,18 +391,20 @@ impl Shared {
         }
     }
 
-    /// Whether the flushed end `flushed` resolves the read announced in `flags`.
-    fn resolves_waiting_read(&self, flushed: usize) -> bool {
+    /// Whether a flush to `flushed` resolves the read announced in `flags`:
+    /// a plain read waits only with nothing unexamined, so any flush does;
+    /// a `read_at_least` needs its `want`.
+    fn resolves_waiting_read(&self, flags: usize, flushed: usize) -> bool {
         // Relaxed: `want` was stored before the announcement the caller
         // acquired from the flags.
-        reaches(flushed, self.reader.want.load(Ordering::Relaxed))
+        flags & READ_AT_LEAST == 0 || reaches(flushed, self.reader.want.load(Ordering::Relaxed))
     }
 
     /// Whether a `read_at_least` announced in `flags` needs more than
     /// `flushed`, so back pressure must not hold (R8).
     fn starves_reader(&self, flags: usize, flushed: usize) -> bool {
         flags & (READER_WAITING | READ_AT_LEAST) == READER_WAITING | READ_AT_LEAST
-            && !self.resolves_waiting_read(flushed)
+            && !self.resolves_waiting_read(flags, flushed)
     }
 
     // ------------------------------------------------------------ segments
@@ -515,7 +517,7 @@ impl Shared {
         if seeded(Bug::FlushNoWake) {
             return flags;
         }
-        if flags & READER_WAITING != 0 && self.resolves_waiting_read(flushed) {
+        if flags & READER_WAITING != 0 && self.resolves_waiting_read(flags, flushed) {
             self.wake_reader();
         }
         flags
@@ -735,8 +737,9 @@ impl Shared {
             self.idle(r, flags & WRITER_DONE != 0);
             return Poll::Pending;
         };
-        let want = if min == 0 { r.examined + 1 } else { r.consumed + min as u64 };
-        self.reader.want.store(want as usize, Ordering::Relaxed);
+        if min > 0 {
+            self.reader.want.store((r.consumed + min as u64) as usize, Ordering::Relaxed);
+        }
         self.signals.reader_waker.register(waker);
         let announce = READER_WAITING | if min > 0 { READ_AT_LEAST } else { 0 };
         // AcqRel: publishes `want` and the registration; the flags returned

@@ -31,10 +31,12 @@ pub(super) struct WakerSlot {
     waker: UnsafeCell<Option<Waker>>,
 }
 
-// SAFETY: `waker` is written only by the side that moved `state` from `IDLE`
-// to `REGISTERING` and read only by the side that moved it from `IDLE` to
-// `WAKING`; the two are exclusive, and the acquire/release pairs on `state`
-// order the accesses. `Waker` is `Send + Sync`.
+// SAFETY: `waker` is written only by the owning half after it moved `state`
+// from `IDLE` to `REGISTERING`, and read by a waking side only after it moved
+// `state` from `IDLE` to `WAKING` (or by the owning half itself, which is the
+// only writer); writer and waking readers are exclusive, and the
+// acquire/release pairs on `state` order the accesses. `Waker` is
+// `Send + Sync`.
 unsafe impl Send for WakerSlot {}
 // SAFETY: as above.
 unsafe impl Sync for WakerSlot {}
@@ -47,6 +49,13 @@ impl WakerSlot {
     /// Stores `waker` (unless the slot holds one that wakes the same task).
     /// Only the owning half registers, so registrations never overlap.
     pub(super) fn register(&self, waker: &Waker) {
+        // Only this half writes the slot, so reading it here races nothing
+        // (a waking side only reads it too): the common re-registration of
+        // the same task touches no atomic.
+        // SAFETY: see above; writes happen only in this method, below.
+        if self.waker.with(|slot| unsafe { &*slot }.as_ref().is_some_and(|current| current.will_wake(waker))) {
+            return;
+        }
         // Acquire: the stored waker, as the last registration or wake left it.
         let acquire = Ordering::Acquire;
         #[cfg(pipe_core_bug)]
@@ -56,14 +65,8 @@ impl WakerSlot {
         while self.state.compare_exchange(IDLE, REGISTERING, acquire, Ordering::Acquire).is_err() {
             spin_hint();
         }
-        self.waker.with_mut(|slot| {
-            // SAFETY: `REGISTERING` makes the slot ours (type invariant).
-            let slot = unsafe { &mut *slot };
-            match slot {
-                Some(current) if current.will_wake(waker) => {}
-                _ => *slot = Some(waker.clone()),
-            }
-        });
+        // SAFETY: `REGISTERING` makes the slot ours (type invariant).
+        self.waker.with_mut(|slot| unsafe { *slot = Some(waker.clone()) });
         // Release: publishes the stored waker to the next wake.
         if self.state.compare_exchange(REGISTERING, IDLE, Ordering::AcqRel, Ordering::Acquire).is_err() {
             // A wake came while we stored: it left `WAKING` for us.

@@ -77,20 +77,21 @@ pub fn w7_third_thread_cancel_wakes_paused_writer<R: Runtime>() {
 }
 
 /// W7: a cancel from a third thread races a paused flush and the reader's
-/// advances that resume it (reader thread): exactly one of the writer's
-/// flushes observes the cancel, and the reader gets every byte once.
+/// advance that resumes it (reader thread): exactly one of the writer's
+/// flushes observes the cancel, and the reader gets every byte once. (One
+/// paused write: a second one would add states, not races.)
 pub fn w7_third_thread_cancel_races_resume_observed_once<R: Runtime>() {
     let (mut reader, mut writer) = pipe(options(2, 1, 2)).expect("valid options");
     let handle = writer.cancel_handle();
     let canceler = R::spawn(move || handle.cancel_pending_flush());
     let consumer = R::spawn(move || {
-        let bytes = consume::<R>(&mut reader, 3, |got| {
+        let bytes = consume::<R>(&mut reader, 2, |got| {
             assert!(!got.canceled, "R9: a flush cancel does not touch the reader");
         });
-        assert_eq!(bytes, b"abc", "R2: every byte, once");
+        assert_eq!(bytes, b"ab", "R2: every byte, once");
         reader
     });
-    let mut cancels = write_counting_cancels::<R>(&mut writer, &[b"ab", b"c"]);
+    let mut cancels = write_counting_cancels::<R>(&mut writer, &[b"ab"]);
     canceler.join();
     let reader = consumer.join();
     // The cancel happened by now; if no flush observed it, this one must.

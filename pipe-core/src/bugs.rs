@@ -123,8 +123,6 @@ seeded_bugs! {
     /// The reader announces its wait with `Relaxed`, so a pausing writer may
     /// judge it by a stale `want` (R8).
     ReaderAnnounceRelaxed = "reader_announce_relaxed",
-    /// The writer announces its wait with `Relaxed`.
-    WriterAnnounceRelaxed = "writer_announce_relaxed",
     /// The writer's second look at `examined` after pausing is a `Relaxed`
     /// read-modify-write.
     PauseHandshakeRelaxed = "pause_handshake_relaxed",

@@ -572,9 +572,12 @@ impl Shared {
             return Poll::Ready(outcome);
         }
         self.signals.writer_waker.register(waker);
-        // AcqRel: publishes the registration; the flags returned are the
-        // latest, so a resume or cancel either shows here or sees our bit.
-        let old = self.flags().fetch_or(WRITER_WAITING, ordering!(WriterAnnounceRelaxed, Ordering::AcqRel));
+        // The flags returned are the latest, so a resume or cancel either
+        // shows here or sees our bit. Release: the registration happens
+        // before the waking side's wake (the slot's own handshake orders it
+        // too, which is why no seeded bug can show this one in loom; see
+        // `docs/design.md`).
+        let old = self.flags().fetch_or(WRITER_WAITING, Ordering::AcqRel);
         #[cfg(pipe_core_bug)]
         if seeded(Bug::WriterRegistersLate) {
             // Seeded bug: the announcement is not followed by a second look.

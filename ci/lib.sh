@@ -68,12 +68,16 @@ record_commit() {
     printf '%s' "$commit"
 }
 
+# The commit is taken when this file is sourced, so edits made while a long
+# run is under way do not relabel it; ci/deep exports it once for every layer.
+RECORD_COMMIT="${RECORD_COMMIT:-$(record_commit)}"
+
 # record <layer> <key=value...>: appends one record line for <layer>.
 record() {
     local layer=$1 field line
     shift
     mkdir -p "$VERIFICATION_DIR"
-    line="date=$(date -u +%Y-%m-%dT%H:%M:%SZ)"$'\t'"commit=$(record_commit)"
+    line="date=$(date -u +%Y-%m-%dT%H:%M:%SZ)"$'\t'"commit=$RECORD_COMMIT"
     for field in "$@"; do line+=$'\t'"${field//$'\t'/ }"; done
     printf '%s\n' "$line" >>"$VERIFICATION_DIR/$layer.tsv"
 }

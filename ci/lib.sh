@@ -49,3 +49,35 @@ ensure_cargo_tool() {
         cargo install --locked "$2"
     fi
 }
+
+# Run records, read by ci/report to generate docs/VERIFICATION.md's tables.
+# Each checker appends lines to target/verification/<layer>.tsv: tab-separated
+# key=value fields, the first two always the date and the commit measured
+# (with "+dirty" when tracked files differ from it), so a figure in the
+# report always says which run produced it. Appending keeps every run; the
+# report reads the last line per `id`.
+VERIFICATION_DIR="${VERIFICATION_DIR:-$REPO_ROOT/target/verification}"
+
+# record_commit: the commit under test, "+dirty" when tracked files differ.
+record_commit() {
+    local commit
+    commit=$(git -C "$REPO_ROOT" rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
+    if [ -n "$(git -C "$REPO_ROOT" status --porcelain --untracked-files=no 2>/dev/null)" ]; then
+        commit="$commit+dirty"
+    fi
+    printf '%s' "$commit"
+}
+
+# The commit is taken when this file is sourced, so edits made while a long
+# run is under way do not relabel it; ci/deep exports it once for every layer.
+RECORD_COMMIT="${RECORD_COMMIT:-$(record_commit)}"
+
+# record <layer> <key=value...>: appends one record line for <layer>.
+record() {
+    local layer=$1 field line
+    shift
+    mkdir -p "$VERIFICATION_DIR"
+    line="date=$(date -u +%Y-%m-%dT%H:%M:%SZ)"$'\t'"commit=$RECORD_COMMIT"
+    for field in "$@"; do line+=$'\t'"${field//$'\t'/ }"; done
+    printf '%s\n' "$line" >>"$VERIFICATION_DIR/$layer.tsv"
+}

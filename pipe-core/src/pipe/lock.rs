@@ -1,11 +1,11 @@
-//! The lock that guards the protocol state: a spin lock on one facade
-//! atomic, so loom and shuttle model it like any other atomic protocol, and
-//! usable in `no_std`.
+//! The lock of the protocol's slow path — renting, linking and giving back
+//! segments, completion errors — a spin lock on one facade atomic, so loom
+//! and shuttle model it like any other atomic protocol, and usable in
+//! `no_std`. No fast path (a flush, a read, an advance that gives nothing
+//! back) takes it.
 //!
-//! It belongs to the protocol, not to the `sync` facade: it is how today's
-//! protocol makes its transitions atomic, and a lock-free protocol would
-//! replace it. The seeded ordering bugs weaken its two orderings here, at
-//! the atomic they concern.
+//! It belongs to the protocol, not to the `sync` facade. The seeded
+//! ordering bugs weaken its two orderings here, at the atomic they concern.
 
 #[cfg(pipe_core_bug)]
 use crate::bugs::{is_active as seeded, Bug};
@@ -13,7 +13,7 @@ use crate::sync::{spin_wait, AtomicBool, Ordering, UnsafeCell};
 
 /// A mutual-exclusion lock built on facade atomics.
 ///
-/// Held only for short updates of the pipe's shared state: never across a
+/// Held only for short updates of the slow path's state: never across a
 /// byte copy, an allocation of segment memory by the pipe, or a wake.
 #[derive(Debug)]
 pub(super) struct SpinLock<T> {

@@ -745,9 +745,19 @@ impl Shared {
         }
         self.signals.reader_waker.register(waker);
         let announce = READER_WAITING | if min > 0 { READ_AT_LEAST } else { 0 };
-        // AcqRel: publishes `want` and the registration; the flags returned
-        // are the latest.
-        let old = self.flags().fetch_or(announce, ordering!(ReaderAnnounceRelaxed, Ordering::AcqRel));
+        // One exchange sets exactly this read's bits: a `READ_AT_LEAST` left
+        // by an abandoned earlier read would make the writer judge this one
+        // by a stale `want`. AcqRel: publishes `want` and the registration;
+        // the flags returned are the latest.
+        let mut current = self.flags().load(Ordering::Relaxed);
+        let old = loop {
+            let next = (current & !READ_AT_LEAST) | announce;
+            let success = ordering!(ReaderAnnounceRelaxed, Ordering::AcqRel);
+            match self.flags().compare_exchange(current, next, success, Ordering::Relaxed) {
+                Ok(old) => break old,
+                Err(actual) => current = actual,
+            }
+        };
         #[cfg(pipe_core_bug)]
         let skip_second_look = seeded(Bug::ReaderRegistersLate);
         #[cfg(not(pipe_core_bug))]
@@ -813,6 +823,11 @@ impl Shared {
         let ready = if seeded(Bug::ExaminedAtEndNoWait) { canceled || completed || buffered > 0 } else { ready };
         if !ready {
             return None;
+        }
+        if flags & (READER_WAITING | READ_AT_LEAST) != 0 {
+            // An announcement left by an abandoned earlier read: withdrawn,
+            // so no flush judges the reader by its `want` (R8).
+            self.flags().fetch_and(!(READER_WAITING | READ_AT_LEAST), Ordering::Relaxed);
         }
         let clear = canceled;
         #[cfg(pipe_core_bug)]

@@ -18,9 +18,5 @@ fn m1_segment_stays_while_written() {
 
 #[test]
 fn m1_sealed_segment_hand_off() {
-    check(
-        "segment_return_while_written::m1_sealed_segment_hand_off",
-        3,
-        model::m1_sealed_segment_hand_off::<Loom>,
-    );
+    check("segment_return_while_written::m1_sealed_segment_hand_off", 3, model::m1_sealed_segment_hand_off::<Loom>);
 }

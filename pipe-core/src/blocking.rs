@@ -298,15 +298,41 @@ impl PipeWriter {
     }
 }
 
+/// Spin-loop hints a blocking read spends watching the pipe for data before
+/// it announces a wait: a few microseconds, what a writer on another core
+/// takes to send the next bytes. Data that arrives meanwhile is read on the
+/// fast path, and the writer's flush has no reader to wake — a wake costs
+/// both sides more than the watch. (A function, so the model builds, which
+/// do not spin, hold no empty range.)
+fn read_spins() -> u32 {
+    if cfg!(any(loom, feature = "shuttle")) {
+        0
+    } else {
+        64
+    }
+}
+
 impl PipeReader {
     /// [`read`](Self::read), blocking the thread until it resolves.
     pub fn read_blocking(&mut self) -> Result<ReadResult<'_>, PipeError> {
+        self.watch_for_data(0);
         block_on(self.read())
     }
 
     /// [`read_at_least`](Self::read_at_least), blocking the thread until it
     /// resolves.
     pub fn read_at_least_blocking(&mut self, n: usize) -> Result<ReadResult<'_>, PipeError> {
+        self.watch_for_data(n);
         block_on(self.read_at_least(n))
+    }
+
+    /// Spins briefly while a read of `min` bytes would have to wait.
+    fn watch_for_data(&self, min: usize) {
+        for _ in 0..read_spins() {
+            if self.would_resolve(min) {
+                return;
+            }
+            spin_hint();
+        }
     }
 }

@@ -142,6 +142,9 @@ seeded_bugs! {
     /// A waker registration takes the slot with `Relaxed`, racing the
     /// previous wake's read of the stored waker.
     WakerRegisterRelaxed = "waker_register_relaxed",
+    /// A wake that finds another wake in progress returns, trusting it to
+    /// cover this one, though that wake may already have been consumed.
+    WakeSkipsWakeInProgress = "wake_skips_wake_in_progress",
 }
 
 /// The selected bug's index + 1, 0 for none, `usize::MAX` until first use.

@@ -14,6 +14,7 @@
 //! | cancel read / flush | [`Shared::cancel_read`], [`Shared::cancel_flush`] | R9, W7 |
 //! | complete writer | [`Shared::complete_writer`] | W8, R10, M1 |
 //! | complete reader | [`Shared::complete_reader`] | R11, W9, M1 |
+//! | drop writer / reader | [`Shared::drop_writer`], [`Shared::drop_reader`] | R12 |
 //! | new segment | [`Shared::new_segment`] | M1 |
 //!
 //! # Single producer, single consumer
@@ -561,12 +562,7 @@ impl Shared {
 
     /// Polls a flush: commits `n` bytes, then resolves unless back pressure
     /// holds, in which case the writer announces it waits and looks again.
-    pub(super) fn poll_flush(
-        &self,
-        w: &mut WriterSide,
-        n: u64,
-        waker: &Waker,
-    ) -> Poll<Result<FlushResult, PipeError>> {
+    pub(super) fn poll_flush(&self, w: &mut WriterSide, n: u64, waker: &Waker) -> Poll<Result<FlushResult, PipeError>> {
         let flags = self.commit(w, n);
         if let Some(outcome) = self.resolve_flush(flags) {
             return Poll::Ready(outcome);
@@ -614,16 +610,12 @@ impl Shared {
 
     /// The reader's completion error; set before `READER_FAILED`.
     fn reader_error(&self) -> CompletionError {
-        self.segments
-            .with(|s| s.reader_error.clone())
-            .unwrap_or_else(|| CompletionError::message("the reader failed"))
+        self.segments.with(|s| s.reader_error.clone()).unwrap_or_else(|| CompletionError::message("the reader failed"))
     }
 
     /// The writer's completion error; set before `WRITER_FAILED`.
     fn writer_error(&self) -> CompletionError {
-        self.segments
-            .with(|s| s.writer_error.clone())
-            .unwrap_or_else(|| CompletionError::message("the writer failed"))
+        self.segments.with(|s| s.writer_error.clone()).unwrap_or_else(|| CompletionError::message("the writer failed"))
     }
 
     /// Cancels the pending flush, or if none the next one (W7).
@@ -695,6 +687,15 @@ impl Shared {
         if old & READER_WAITING != 0 {
             self.wake_reader();
         }
+    }
+
+    /// The writer is dropped: it completes without an error (R12).
+    pub(super) fn drop_writer(&self, w: &mut WriterSide, unflushed: u64) {
+        #[cfg(pipe_core_bug)]
+        if seeded(Bug::DropWriterNoComplete) {
+            return;
+        }
+        self.complete_writer(w, unflushed, None);
     }
 
     // -------------------------------------------------------------- reader
@@ -799,6 +800,24 @@ impl Shared {
             // Release: `consumed`, which the writer checks before it takes.
             self.reader.drained.store(head.0.as_ptr(), Ordering::Release);
             r.offered = true;
+        }
+    }
+
+    /// Whether a read of at least `min` bytes (0 = plain read) would resolve
+    /// now, with no side effect: what a blocking read watches before it
+    /// announces a wait. `Relaxed`: only a hint; the read itself looks again
+    /// with acquire.
+    #[cfg(feature = "std")]
+    pub(super) fn read_would_resolve(&self, r: &ReaderSide, min: usize) -> bool {
+        let flags = self.flags().load(Ordering::Relaxed);
+        if flags & (READ_CANCELED | WRITER_DONE | WRITER_FAILED) != 0 {
+            return true;
+        }
+        let flushed = self.flushed.load(Ordering::Relaxed);
+        if min == 0 {
+            flushed != r.examined as usize
+        } else {
+            flushed.wrapping_sub(r.consumed as usize) >= min
         }
     }
 
@@ -1014,6 +1033,15 @@ impl Shared {
         if old & WRITER_WAITING != 0 {
             self.signals.writer_waker.wake();
         }
+    }
+
+    /// The reader is dropped: it completes without an error (R12).
+    pub(super) fn drop_reader(&self, r: &mut ReaderSide) {
+        #[cfg(pipe_core_bug)]
+        if seeded(Bug::DropReaderNoComplete) {
+            return;
+        }
+        self.complete_reader(r, None);
     }
 
     /// A snapshot of the counters. `own` is the calling half's exact view of

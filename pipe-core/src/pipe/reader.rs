@@ -86,6 +86,13 @@ impl PipeReader {
         self.start_read(n, Some(cx.waker()))
     }
 
+    /// Whether a read of at least `min` bytes would resolve at once (an
+    /// error included), looking only: for the blocking reads' spin.
+    #[cfg(feature = "std")]
+    pub(crate) fn would_resolve(&self, min: usize) -> bool {
+        self.completed || self.view.outstanding.is_some() || self.shared.read_would_resolve(&self.side, min)
+    }
+
     /// Reads without waiting: `None` where `read` would wait (R7).
     pub fn try_read(&mut self) -> Result<Option<ReadResult<'_>>, PipeError> {
         match self.start_read(0, None) {
@@ -245,12 +252,7 @@ impl Drop for PipeReader {
     /// Dropping the reader completes it without an error (R12).
     fn drop(&mut self) {
         if self.finish() {
-            // Seeded bug: dropping the reader does not complete it.
-            #[cfg(pipe_core_bug)]
-            if crate::bugs::is_active(crate::bugs::Bug::DropReaderNoComplete) {
-                return;
-            }
-            self.shared.complete_reader(&mut self.side, None);
+            self.shared.drop_reader(&mut self.side);
         }
     }
 }

@@ -3,10 +3,11 @@
 //!
 //! The slot's state word says who may touch the stored waker: nobody
 //! (`IDLE`: the last registration is complete), the registering half
-//! (`REGISTERING`), or one waking side (`WAKING`). A registration that finds
-//! a wake in progress waits for it (one `wake_by_ref`); a wake that finds a
-//! registration in progress leaves the `WAKING` bit for the registration to
-//! find, which then wakes the new waker itself. So a wake is never lost to a
+//! (`REGISTERING`), or one waking side (`WAKING`). A registration or a wake
+//! that finds a wake in progress waits for it (one `wake_by_ref`): that
+//! wake may have been consumed already by a poll that registered again. A
+//! wake that finds a registration in progress leaves the `WAKING` bit for
+//! the registration to find, which then wakes the new waker itself. So a wake is never lost to a
 //! concurrent registration, and the waker stays stored after a wake: a task
 //! that waits again with the same waker registers without cloning it.
 //!
@@ -80,19 +81,30 @@ impl WakerSlot {
     pub(super) fn wake(&self) {
         // AcqRel: the stored waker is visible (acquire), and a registration
         // that finds our bit sees what we published before waking (release).
-        match self.state.fetch_or(WAKING, Ordering::AcqRel) {
-            IDLE => {
-                self.waker.with(|slot| {
-                    // SAFETY: `WAKING` from `IDLE` makes the slot ours to read.
-                    if let Some(waker) = unsafe { &*slot } {
-                        waker.wake_by_ref();
+        loop {
+            match self.state.fetch_or(WAKING, Ordering::AcqRel) {
+                IDLE => break,
+                // Another side is waking: its wake may already have been
+                // delivered and consumed by a poll that registered again,
+                // so wait for it to finish and wake once more.
+                WAKING => {
+                    // Seeded bug: trust the wake in progress to cover ours.
+                    #[cfg(pipe_core_bug)]
+                    if seeded(Bug::WakeSkipsWakeInProgress) {
+                        return;
                     }
-                });
-                self.state.fetch_and(!WAKING, Ordering::Release);
+                    spin_hint();
+                }
+                // Registering: the registration finds `WAKING` and wakes.
+                _ => return,
             }
-            // Registering: the registration finds `WAKING` and wakes. Waking
-            // already: that wake is for the same task.
-            _ => {}
         }
+        self.waker.with(|slot| {
+            // SAFETY: `WAKING` from `IDLE` makes the slot ours to read.
+            if let Some(waker) = unsafe { &*slot } {
+                waker.wake_by_ref();
+            }
+        });
+        self.state.fetch_and(!WAKING, Ordering::Release);
     }
 }

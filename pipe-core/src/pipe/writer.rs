@@ -231,12 +231,7 @@ impl Drop for PipeWriter {
     /// Dropping the writer completes it without an error (R12).
     fn drop(&mut self) {
         if let Some(unflushed) = self.finish() {
-            // Seeded bug: dropping the writer does not complete it.
-            #[cfg(pipe_core_bug)]
-            if crate::bugs::is_active(crate::bugs::Bug::DropWriterNoComplete) {
-                return;
-            }
-            self.shared.complete_writer(&mut self.side, unflushed, None);
+            self.shared.drop_writer(&mut self.side, unflushed);
         }
     }
 }

@@ -3,9 +3,10 @@
 //!
 //! The slot's state word says who may touch the stored waker: nobody
 //! (`IDLE`: the last registration is complete), the registering half
-//! (`REGISTERING`), or one waking side (`WAKING`). A registration or a wake
-//! that finds a wake in progress waits for it (one `wake_by_ref`): that
-//! wake may have been consumed already by a poll that registered again. A
+//! (`REGISTERING`), or one waking side (`WAKING`). A registration that finds
+//! a wake in progress waits for it (one `wake_by_ref`). A wake that finds a
+//! wake in progress leaves `AGAIN` for it, and it wakes once more: its own
+//! wake may already have been consumed by a poll that registered again. A
 //! wake that finds a registration in progress leaves the `WAKING` bit for
 //! the registration to find, which then wakes the new waker itself. So a wake is never lost to a
 //! concurrent registration, and the waker stays stored after a wake: a task
@@ -26,6 +27,8 @@ const IDLE: usize = 0;
 const REGISTERING: usize = 0b01;
 /// A waking side is reading the stored waker.
 const WAKING: usize = 0b10;
+/// Another wake was asked for while one was in progress.
+const AGAIN: usize = 0b100;
 
 pub(super) struct WakerSlot {
     state: AtomicUsize,
@@ -79,32 +82,45 @@ impl WakerSlot {
 
     /// Wakes the stored waker, keeping it stored.
     pub(super) fn wake(&self) {
-        // AcqRel: the stored waker is visible (acquire), and a registration
-        // that finds our bit sees what we published before waking (release).
+        // One exchange decides who delivers the wake: a registration in
+        // progress (it finds `WAKING` and wakes itself), a wake in progress
+        // (it finds `AGAIN` and wakes once more: its own wake may already
+        // have been consumed by a poll that registered again), or us.
+        // AcqRel: the stored waker is visible (acquire); whoever delivers
+        // sees what we published before waking (release).
+        let mut current = self.state.load(Ordering::Acquire);
         loop {
-            match self.state.fetch_or(WAKING, Ordering::AcqRel) {
-                IDLE => break,
-                // Another side is waking: its wake may already have been
-                // delivered and consumed by a poll that registered again,
-                // so wait for it to finish and wake once more.
-                WAKING => {
-                    // Seeded bug: trust the wake in progress to cover ours.
-                    #[cfg(pipe_core_bug)]
-                    if seeded(Bug::WakeSkipsWakeInProgress) {
-                        return;
-                    }
-                    spin_hint();
+            let next = if current & REGISTERING == 0 && current & WAKING != 0 {
+                // Seeded bug: trust the wake in progress to cover ours.
+                #[cfg(pipe_core_bug)]
+                if seeded(Bug::WakeSkipsWakeInProgress) {
+                    return;
                 }
-                // Registering: the registration finds `WAKING` and wakes.
-                _ => return,
+                current | AGAIN
+            } else {
+                current | WAKING
+            };
+            match self.state.compare_exchange(current, next, Ordering::AcqRel, Ordering::Acquire) {
+                Ok(_) => break,
+                Err(actual) => current = actual,
             }
         }
-        self.waker.with(|slot| {
-            // SAFETY: `WAKING` from `IDLE` makes the slot ours to read.
-            if let Some(waker) = unsafe { &*slot } {
-                waker.wake_by_ref();
+        if current != IDLE {
+            return;
+        }
+        loop {
+            self.waker.with(|slot| {
+                // SAFETY: `WAKING` from `IDLE` makes the slot ours to read.
+                if let Some(waker) = unsafe { &*slot } {
+                    waker.wake_by_ref();
+                }
+            });
+            // Release the slot, unless a wake was asked for meanwhile: then
+            // take the request (keeping the slot) and wake again.
+            if self.state.compare_exchange(WAKING, IDLE, Ordering::AcqRel, Ordering::Acquire).is_ok() {
+                return;
             }
-        });
-        self.state.fetch_and(!WAKING, Ordering::Release);
+            self.state.swap(WAKING, Ordering::AcqRel);
+        }
     }
 }

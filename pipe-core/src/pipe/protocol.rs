@@ -746,19 +746,15 @@ impl Shared {
         }
         self.signals.reader_waker.register(waker);
         let announce = READER_WAITING | if min > 0 { READ_AT_LEAST } else { 0 };
-        // One exchange sets exactly this read's bits: a `READ_AT_LEAST` left
-        // by an abandoned earlier read would make the writer judge this one
-        // by a stale `want`. AcqRel: publishes `want` and the registration;
-        // the flags returned are the latest.
-        let mut current = self.flags().load(Ordering::Relaxed);
-        let old = loop {
-            let next = (current & !READ_AT_LEAST) | announce;
-            let success = ordering!(ReaderAnnounceRelaxed, Ordering::AcqRel);
-            match self.flags().compare_exchange(current, next, success, Ordering::Relaxed) {
-                Ok(old) => break old,
-                Err(actual) => current = actual,
-            }
-        };
+        // AcqRel: publishes `want` and the registration; the flags returned
+        // are the latest.
+        let old = self.flags().fetch_or(announce, ordering!(ReaderAnnounceRelaxed, Ordering::AcqRel));
+        if min == 0 && old & READ_AT_LEAST != 0 {
+            // Left by an abandoned `read_at_least`: withdrawn before the
+            // second look, so a flush that judged us by its `want` is one
+            // the second look sees.
+            self.flags().fetch_and(!READ_AT_LEAST, Ordering::AcqRel);
+        }
         #[cfg(pipe_core_bug)]
         let skip_second_look = seeded(Bug::ReaderRegistersLate);
         #[cfg(not(pipe_core_bug))]

@@ -88,7 +88,8 @@ impl WakerSlot {
         // have been consumed by a poll that registered again), or us.
         // AcqRel: the stored waker is visible (acquire); whoever delivers
         // sees what we published before waking (release).
-        let mut current = self.state.load(Ordering::Acquire);
+        // The common case first: the slot is idle.
+        let mut current = IDLE;
         loop {
             let next = if current & REGISTERING == 0 && current & WAKING != 0 {
                 // Seeded bug: trust the wake in progress to cover ours.

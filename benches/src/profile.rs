@@ -190,20 +190,27 @@ pub fn parse_report(text: &str, profile: &mut Profile) {
 pub fn note(entry: &Entry) -> &'static str {
     let s = entry.symbol.as_str();
     let notes: &[(&str, &str)] = &[
-        ("SpinLock", "pipe-core's lock: taking it (spinning while the other side holds it) and the critical section inlined into it"),
-        ("block_on::<pipe_core::pipe::writer::Flush>", "a blocking flush: polls the flush (its critical section inlined), then spins on the wake flag and parks while back pressure holds"),
-        ("block_on::<pipe_core::pipe::reader::Read>", "a blocking read: polls the read (its critical section and view rebuild inlined), then spins on the wake flag and parks until a flush wakes it"),
-        ("clone_waker::<pipe_core::blocking::ThreadWaker>", "each blocking call clones its thread's waker out of the thread-local (an atomic increment on a count the other thread also touches)"),
-        ("drop_waker::<pipe_core::blocking::ThreadWaker>", "dropping that clone at the end of each blocking call (an atomic decrement)"),
-        ("wake_by_ref::<pipe_core::blocking::ThreadWaker>", "waking the blocked thread: flag store and unpark"),
-        ("PipeWriter>::write", "`write`: copy into the tail segment (`get_memory`/`advance` inlined) and the flush's critical section, the lock's spin loop included"),
+        ("SpinLock", "pipe-core's segment lock (the slow path: renting, linking and giving back segments), spinning while the other side holds it"),
+        ("block_on::<pipe_core::pipe::writer::Flush>", "a blocking flush: polls the flush, then spins on the wake count, yields and parks while back pressure holds"),
+        ("block_on::<pipe_core::pipe::reader::Read>", "a blocking read: polls the read, then spins on the wake count, yields and parks until a flush wakes it"),
+        ("clone_waker::<pipe_core::blocking::ThreadWaker>", "cloning the thread's waker (an atomic increment)"),
+        ("drop_waker::<pipe_core::blocking::ThreadWaker>", "dropping a waker clone (an atomic decrement)"),
+        ("wake_by_ref::<pipe_core::blocking::ThreadWaker>", "waking the blocked thread: its wake count, and unpark if it parked"),
+        ("Blocker>::wait", "a blocked thread's wait: spinning on its wake count, yielding, parking"),
+        ("PipeWriter>::write", "`write`: copy into the tail segment (`get_memory`/`advance` inlined) and the flush, where inlined"),
         ("PipeWriter>::get_memory", "`get_memory`: the tail's free space, or a new segment"),
-        ("PipeWriter>::commit", "the flush's bookkeeping under the lock: flushed end, pause edge, reader's waker"),
-        ("PipeWriter>::start_segment", "renting and linking a new segment (two critical sections)"),
+        ("Shared>::commit", "a flush's publication: the flushed end's read-modify-write (its cache line comes back from the reader's core), the flags load, the pause edge, waking a waiting reader"),
+        ("Shared>::new_segment", "renting, sealing and linking a new segment (two short sections of the segment lock)"),
+        ("Shared>::release_consumed", "giving consumed segments back to the pool (the segment lock)"),
+        ("Shared>::advance_to", "an advance: publishing the examined and consumed offsets, the resume check, offering the drained head"),
+        ("Shared>::resolve_read", "a read that resolves: building its view of the buffer"),
+        ("Shared>::read", "a read: taking back the offered head, loading the flags and the flushed end, the view of the buffer, or announcing a wait"),
+        ("WakerSlot>::wake", "waking the other side through its waker slot"),
+        ("WakerSlot>::register", "storing a new waker in the slot"),
+        ("PipeReader>::read_blocking", "a blocking read: watching the flushed end briefly, then the read on the thread's waker (inlined)"),
         ("Flush as core::future::future::Future>::poll", "polling a flush future (pending under back pressure)"),
         ("Read as core::future::future::Future>::poll", "polling a read future"),
-        ("PipeReader>::prepare_read", "a read's critical section (the lock's spin loop included): readiness check and rebuilding the view of the buffer"),
-        ("PipeReader>::advance_to", "`advance_to`: position checks, then the critical section (resume edge, segments back to the pool)"),
+        ("PipeReader>::advance_to", "`advance_to`: position checks, then the protocol's advance"),
         ("Checksum>::update", "the benchmark's own check of every byte"),
         ("memmove", "copying bytes"),
         ("finish_task_switch", "the kernel switching threads (a park, an unpark, a worker going idle)"),
@@ -233,7 +240,7 @@ pub fn category(entry: &Entry) -> &'static str {
         return "memcpy";
     }
     if s.contains("SpinLock") || s.contains("spin_wait") || s.contains("sched_yield") {
-        return "pipe-core's lock (`SpinLock::with` where not inlined)";
+        return "pipe-core's segment lock (`SpinLock::with` where not inlined)";
     }
     if s.contains("block_on")
         || s.contains("park")

@@ -77,6 +77,24 @@ macro_rules! ordering {
     }};
 }
 
+/// The handshakes' second look at `$index`: a read-modify-write that changes
+/// nothing, so it is ordered with the other side's publication of the same
+/// index (see the module docs). `$load` and `$relaxed` name the seeded bugs
+/// that weaken it to a plain load or to `Relaxed`.
+macro_rules! second_look {
+    ($index:expr, $load:ident, $relaxed:ident) => {{
+        #[cfg(pipe_core_bug)]
+        let value = if seeded(Bug::$load) {
+            $index.load(Ordering::Acquire)
+        } else {
+            $index.fetch_add(0, ordering!($relaxed, Ordering::AcqRel))
+        };
+        #[cfg(not(pipe_core_bug))]
+        let value = $index.fetch_add(0, Ordering::AcqRel);
+        value
+    }};
+}
+
 /// The bits of the flag word.
 pub(super) mod flag {
     /// The reader waits; whoever makes its read resolvable clears this bit
@@ -535,15 +553,7 @@ impl Shared {
         // The pause handshake: re-read `examined` with a read-modify-write,
         // so either we see the reader's latest advance or its advance sees
         // `PAUSED` (and resumes us if it went below the resume threshold).
-        #[cfg(pipe_core_bug)]
-        let examined = if seeded(Bug::PauseHandshakeLoad) {
-            // Seeded bug: a plain load, which orders nothing after `PAUSED`.
-            self.reader.examined.load(Ordering::Acquire)
-        } else {
-            self.reader.examined.fetch_add(0, ordering!(PauseHandshakeRelaxed, Ordering::AcqRel))
-        };
-        #[cfg(not(pipe_core_bug))]
-        let examined = self.reader.examined.fetch_add(0, Ordering::AcqRel);
+        let examined = second_look!(self.reader.examined, PauseHandshakeLoad, PauseHandshakeRelaxed);
         w.seen_examined = examined;
         let resumed = flushed.wrapping_sub(examined) < self.resume;
         if old & READER_DONE != 0 || self.starves_reader(old, flushed) || resumed {
@@ -762,15 +772,7 @@ impl Shared {
         if !skip_second_look {
             // The wait handshake: a read-modify-write, so either it sees the
             // writer's latest flush or that flush sees our announcement.
-            #[cfg(pipe_core_bug)]
-            let flushed = if seeded(Bug::ReadHandshakeLoad) {
-                // Seeded bug: a plain load, which orders nothing after our announcement.
-                self.flushed.load(Ordering::Acquire)
-            } else {
-                self.flushed.fetch_add(0, ordering!(ReadHandshakeRelaxed, Ordering::AcqRel))
-            };
-            #[cfg(not(pipe_core_bug))]
-            let flushed = self.flushed.fetch_add(0, Ordering::AcqRel);
+            let flushed = second_look!(self.flushed, ReadHandshakeLoad, ReadHandshakeRelaxed);
             if let Some(poll) = self.resolve_read(r, min, old, flushed, view) {
                 self.flags().fetch_and(!(READER_WAITING | READ_AT_LEAST), Ordering::Relaxed);
                 return poll;

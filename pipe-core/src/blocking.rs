@@ -246,6 +246,12 @@ pub(crate) fn park_on<F: Future>(future: F) -> F::Output {
     run_blocking(future, false)
 }
 
+#[cfg(not(any(loom, feature = "shuttle")))]
+std::thread_local! {
+    /// The thread's blocker, lent to each blocking call.
+    static BLOCKER: Blocker = Blocker::new();
+}
+
 fn run_blocking<F: Future>(future: F, spin: bool) -> F::Output {
     let mut future = pin!(future);
     // Real threads keep one blocker for their lifetime and lend it to each
@@ -254,9 +260,6 @@ fn run_blocking<F: Future>(future: F, spin: bool) -> F::Output {
     // checkers, whose threads share OS threads, each call makes its own.
     #[cfg(not(any(loom, feature = "shuttle")))]
     {
-        std::thread_local! {
-            static BLOCKER: Blocker = Blocker::new();
-        }
         let lent = BLOCKER.try_with(|blocker| {
             if blocker.busy.replace(true) {
                 return None;
@@ -299,16 +302,22 @@ impl PipeWriter {
 }
 
 /// Spin-loop hints a blocking read spends watching the pipe for data before
-/// it announces a wait: a few microseconds, what a writer on another core
-/// takes to send the next bytes. Data that arrives meanwhile is read on the
-/// fast path, and the writer's flush has no reader to wake — a wake costs
-/// both sides more than the watch. (A function, so the model builds, which
-/// do not spin, hold no empty range.)
+/// it announces a wait: at most a few microseconds, what a writer on another
+/// core takes to send the next bytes. Data that arrives meanwhile is read on
+/// the fast path, and the writer's flush has no reader to wake — a wake
+/// costs both sides more than the watch. The watch follows the thread's
+/// adaptive spin budget (see [`Blocker::wait`]): when the other side shares
+/// this core and spinning cannot pay, the budget, and with it the watch,
+/// shrinks to next to nothing. The model builds do not spin.
 fn read_spins() -> u32 {
-    if cfg!(any(loom, feature = "shuttle")) {
+    #[cfg(not(any(loom, feature = "shuttle")))]
+    {
+        const MOST: u32 = 64;
+        BLOCKER.try_with(|blocker| blocker.spin_limit.get().min(MOST)).unwrap_or(0)
+    }
+    #[cfg(any(loom, feature = "shuttle"))]
+    {
         0
-    } else {
-        64
     }
 }
 

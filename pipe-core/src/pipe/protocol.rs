@@ -45,7 +45,7 @@
 //! side sees the new index or the publishing side sees the announcement:
 //! no wake is lost, and no fence is needed on any fast path. Loom models
 //! read-modify-writes exactly, so it checks these handshakes as written.
-//! Each orderings' reason, and the seeded bug that proves it matters, is in
+//! Each ordering's reason, and the seeded bug that proves it matters, is in
 //! `docs/design.md`.
 //!
 //! With the cfg `pipe_core_bug`, the seeded bugs' hooks are `#[cfg]`'d

@@ -95,33 +95,34 @@ macro_rules! second_look {
     }};
 }
 
-/// The bits of the flag word.
+/// The bits of the flag word, one each (written as binary literals: a
+/// shift by zero would be a mutation no test can tell apart).
 pub(super) mod flag {
     /// The reader waits; whoever makes its read resolvable clears this bit
     /// and wakes it (exactly one side wins the bit).
-    pub(crate) const READER_WAITING: usize = 1 << 0;
+    pub(crate) const READER_WAITING: usize = 0b1;
     /// The waiting read is a `read_at_least`: it needs the flushed end to
     /// reach `want`, and back pressure must not starve it (R8).
-    pub(crate) const READ_AT_LEAST: usize = 1 << 1;
+    pub(crate) const READ_AT_LEAST: usize = 0b10;
     /// The writer waits in a paused flush; whoever resolves the flush clears
     /// this bit and wakes it.
-    pub(crate) const WRITER_WAITING: usize = 1 << 2;
+    pub(crate) const WRITER_WAITING: usize = 0b100;
     /// Back pressure holds (W6): set by the writer on the pause edge,
     /// cleared by the reader below the resume threshold, by R8, or by its
     /// completion.
-    pub(crate) const PAUSED: usize = 1 << 3;
+    pub(crate) const PAUSED: usize = 0b1000;
     /// Sticky until a read observes it (R9).
-    pub(crate) const READ_CANCELED: usize = 1 << 4;
+    pub(crate) const READ_CANCELED: usize = 0b10000;
     /// Sticky until a flush observes it (W7).
-    pub(crate) const FLUSH_CANCELED: usize = 1 << 5;
+    pub(crate) const FLUSH_CANCELED: usize = 0b100000;
     /// The writer completed (W8); set after its last bytes are published.
-    pub(crate) const WRITER_DONE: usize = 1 << 6;
+    pub(crate) const WRITER_DONE: usize = 0b1000000;
     /// ... with an error, which the segment lock holds.
-    pub(crate) const WRITER_FAILED: usize = 1 << 7;
+    pub(crate) const WRITER_FAILED: usize = 0b10000000;
     /// The reader completed (R11).
-    pub(crate) const READER_DONE: usize = 1 << 8;
+    pub(crate) const READER_DONE: usize = 0b100000000;
     /// ... with an error, which the segment lock holds.
-    pub(crate) const READER_FAILED: usize = 1 << 9;
+    pub(crate) const READER_FAILED: usize = 0b1000000000;
 }
 use flag::*;
 

@@ -774,8 +774,9 @@ impl Shared {
             // The wait handshake: a read-modify-write, so either it sees the
             // writer's latest flush or that flush sees our announcement.
             let flushed = second_look!(self.flushed, ReadHandshakeLoad, ReadHandshakeRelaxed);
-            if let Some(poll) = self.resolve_read(r, min, old, flushed, view) {
-                self.flags().fetch_and(!(READER_WAITING | READ_AT_LEAST), Ordering::Relaxed);
+            // With our announcement in the flags, a read that resolves now
+            // withdraws it (in `resolve_read`).
+            if let Some(poll) = self.resolve_read(r, min, old | announce, flushed, view) {
                 return poll;
             }
             // A paused writer must not starve a reader that needs more (R8).
@@ -843,8 +844,8 @@ impl Shared {
             return None;
         }
         if flags & (READER_WAITING | READ_AT_LEAST) != 0 {
-            // An announcement left by an abandoned earlier read: withdrawn,
-            // so no flush judges the reader by its `want` (R8).
+            // This read's announcement, or one left by an abandoned earlier
+            // read: withdrawn, so no flush wakes or judges the reader by it.
             self.flags().fetch_and(!(READER_WAITING | READ_AT_LEAST), Ordering::Relaxed);
         }
         let clear = canceled;

@@ -262,7 +262,7 @@ pub fn drain_now(reader: &mut PipeReader) -> Vec<u8> {
 }
 
 /// Asserts the expression is `Err` matching the pattern.
-#[macro_export]
+#[allow(unused_macros)]
 macro_rules! assert_err {
     ($value:expr, $pattern:pat $(if $guard:expr)?) => {
         match $value {
@@ -271,6 +271,10 @@ macro_rules! assert_err {
         }
     };
 }
+// A path-scoped macro, not `#[macro_export]`: `every_test.rs` includes this
+// module once per test file, and exported macros would collide at its root.
+#[allow(unused_imports)]
+pub(crate) use assert_err;
 
 /// Runs `f` on its own thread and fails the test if it takes longer than
 /// `limit`, so a lost wakeup in a blocking call fails instead of hanging.

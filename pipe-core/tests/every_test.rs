@@ -1,0 +1,83 @@
+//! Every integration test of pipe-core in one binary, for loops that rebuild
+//! the crate once per change (mutation testing, `ci/mutants`): one test crate
+//! to recompile and link instead of one per file. `cargo test` does not run
+//! it (`test = false`): each file below is also its own test binary.
+//!
+//! Left out: `splice_sigpipe` (it re-executes its own binary by test name)
+//! and `loom_flush_wakes_reader` (built only under `--cfg loom`).
+#![cfg(not(loom))]
+
+#[path = "adapters_futures.rs"]
+mod adapters_futures;
+
+#[path = "adapters_tokio.rs"]
+mod adapters_tokio;
+
+#[path = "async_io_adapters.rs"]
+mod async_io_adapters;
+
+#[path = "blocking_io.rs"]
+mod blocking_io;
+
+#[path = "contract_concurrency.rs"]
+mod contract_concurrency;
+
+#[path = "contract_copy.rs"]
+mod contract_copy;
+
+#[path = "contract_memory.rs"]
+mod contract_memory;
+
+#[path = "contract_options.rs"]
+mod contract_options;
+
+#[path = "contract_reader.rs"]
+mod contract_reader;
+
+#[path = "contract_sequence.rs"]
+mod contract_sequence;
+
+#[path = "contract_writer.rs"]
+mod contract_writer;
+
+#[path = "debug_and_accessors.rs"]
+mod debug_and_accessors;
+
+#[path = "errors_display.rs"]
+mod errors_display;
+
+#[path = "miri_aliasing.rs"]
+mod miri_aliasing;
+
+#[path = "sequence_parsers.rs"]
+mod sequence_parsers;
+
+#[path = "sequence_reader.rs"]
+mod sequence_reader;
+
+#[path = "splice_bridge_errors.rs"]
+mod splice_bridge_errors;
+
+#[path = "splice_differential.rs"]
+mod splice_differential;
+
+#[path = "splice_engine_faults.rs"]
+mod splice_engine_faults;
+
+#[path = "splice_examples.rs"]
+mod splice_examples;
+
+#[path = "splice_fallback.rs"]
+mod splice_fallback;
+
+#[path = "splice_kernel_pipe.rs"]
+mod splice_kernel_pipe;
+
+#[path = "splice_types_errors.rs"]
+mod splice_types_errors;
+
+#[path = "std_adapters.rs"]
+mod std_adapters;
+
+#[path = "threads.rs"]
+mod threads;

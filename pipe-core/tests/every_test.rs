@@ -13,6 +13,9 @@ mod adapters_futures;
 #[path = "adapters_tokio.rs"]
 mod adapters_tokio;
 
+#[path = "allocation.rs"]
+mod allocation;
+
 #[path = "async_io_adapters.rs"]
 mod async_io_adapters;
 

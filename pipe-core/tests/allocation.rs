@@ -1,0 +1,140 @@
+//! Memory the pipe allocates is freed (M1, M3), and a failed allocation is
+//! an error (`PipeError::AllocationFailed`), never an abort.
+//!
+//! A global allocator counts the live bytes of each thread and can be told
+//! to fail the current thread's allocations, so these tests see leaks and
+//! allocation failures that no other test can. Counting per thread keeps
+//! the tests that run beside them (in `every_test`) out of the figures.
+#![cfg(not(loom))]
+
+mod common;
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+
+use common::*;
+use pipe_core::{BoundedPool, PipeError, Segment, SegmentPool};
+
+struct CountingAllocator;
+
+thread_local! {
+    /// Bytes allocated minus bytes freed, by this thread.
+    static LIVE: Cell<isize> = const { Cell::new(0) };
+    /// When set, this thread's allocations fail.
+    static FAIL: Cell<bool> = const { Cell::new(false) };
+}
+
+fn live_bytes() -> isize {
+    LIVE.with(Cell::get)
+}
+
+/// Runs `f` with every allocation of this thread failing.
+fn failing_allocations<T>(f: impl FnOnce() -> T) -> T {
+    FAIL.with(|fail| fail.set(true));
+    let value = f();
+    FAIL.with(|fail| fail.set(false));
+    value
+}
+
+fn count(delta: isize) {
+    LIVE.with(|live| live.set(live.get() + delta));
+}
+
+fn failing() -> bool {
+    FAIL.with(Cell::get)
+}
+
+// SAFETY: every call is forwarded to `System` with the same arguments; the
+// counters are const-initialized thread locals without destructors, so
+// touching them never allocates.
+unsafe impl GlobalAlloc for CountingAllocator {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        if failing() {
+            return std::ptr::null_mut();
+        }
+        // SAFETY: forwarded as is.
+        let ptr = unsafe { System.alloc(layout) };
+        if !ptr.is_null() {
+            count(layout.size() as isize);
+        }
+        ptr
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        if failing() {
+            return std::ptr::null_mut();
+        }
+        // SAFETY: forwarded as is.
+        let ptr = unsafe { System.alloc_zeroed(layout) };
+        if !ptr.is_null() {
+            count(layout.size() as isize);
+        }
+        ptr
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        count(-(layout.size() as isize));
+        // SAFETY: forwarded as is.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        if failing() {
+            return std::ptr::null_mut();
+        }
+        // SAFETY: forwarded as is.
+        let new = unsafe { System.realloc(ptr, layout, new_size) };
+        if !new.is_null() {
+            count(new_size as isize - layout.size() as isize);
+        }
+        new
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: CountingAllocator = CountingAllocator;
+
+#[test]
+fn m3_a_dropped_segment_frees_its_bytes() {
+    let before = live_bytes();
+    let segment = Segment::new(4096).expect("segment");
+    assert!(live_bytes() - before >= 4096, "the segment's bytes are counted");
+    drop(segment);
+    assert_eq!(live_bytes(), before, "dropping a segment frees everything it allocated");
+}
+
+#[test]
+fn m3_a_pipe_dropped_with_bytes_in_flight_frees_every_segment() {
+    let before = live_bytes();
+    {
+        let (mut reader, mut writer) = small_pipe(0, 0, 64);
+        // Several segments: one consumed and given back, the rest in flight.
+        write_now(&mut writer, &pattern(200));
+        let snap = read_now(&mut reader);
+        reader.advance(snap.at(70)).expect("advance");
+        write_now(&mut writer, &pattern(300));
+        advance_bytes(&mut writer, &pattern(50));
+    }
+    assert_eq!(live_bytes(), before, "both halves dropped: no segment, pool or state left allocated");
+}
+
+#[test]
+fn a_segment_that_cannot_be_allocated_is_an_error() {
+    let error = failing_allocations(|| Segment::new(1 << 20)).expect_err("allocation fails");
+    assert!(matches!(error, PipeError::AllocationFailed { size } if size == 1 << 20), "{error:?}");
+}
+
+#[test]
+fn m3_a_free_list_that_cannot_grow_drops_the_segment_instead_of_aborting() {
+    let mut pool = BoundedPool::new(64);
+    let segment = Segment::new(16).expect("segment");
+    let before = live_bytes();
+    // The empty free list must grow to take the segment, and cannot: the
+    // pool frees the segment and goes on (an infallible push would abort).
+    failing_allocations(|| pool.give_back(segment));
+    assert_eq!(pool.free_segments(), 0, "the segment was dropped, not kept");
+    assert!(live_bytes() < before, "the dropped segment's bytes were freed");
+    // With room to grow, the same pool keeps what it is given.
+    pool.give_back(Segment::new(16).expect("segment"));
+    assert_eq!(pool.free_segments(), 1);
+}

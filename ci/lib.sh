@@ -31,6 +31,39 @@ step() {
     fi
 }
 
+# together <name> <command> <name> <command>: two steps at once, for steps
+# that each keep one core busy (a fuzzer, the simulator, loom, Miri). Each
+# command is a string run by bash; their outputs are printed one after the
+# other when both have finished, and each gets its own row and time.
+together() {
+    local names=("$1" "$3") commands=("$2" "$4") dir i
+    dir=$(mktemp -d)
+    printf '\n\033[1m==> %s  ||  %s\033[0m\n' "$1" "$3"
+    for i in 0 1; do
+        (
+            started=$SECONDS
+            status=0
+            bash -c "${commands[$i]}" >"$dir/log-$i" 2>&1 || status=$?
+            echo "$status $((SECONDS - started))" >"$dir/result-$i"
+        ) &
+    done
+    wait
+    for i in 0 1; do
+        local status seconds
+        read -r status seconds <"$dir/result-$i"
+        printf '\n\033[1m--> %s\033[0m\n' "${names[$i]}"
+        cat "$dir/log-$i"
+        STEP_NAMES+=("${names[$i]}")
+        STEP_SECONDS+=("$seconds")
+        if [ "$status" = 0 ]; then STEP_RESULTS+=("ok"); else STEP_RESULTS+=("FAILED"); STEP_FAILED=1; fi
+    done
+    rm -rf "$dir"
+    if [ "$STEP_FAILED" = 1 ] && [ "${FAIL_FAST:-0}" = 1 ]; then
+        summary
+        exit 1
+    fi
+}
+
 # summary: prints every step with its result and time; returns 1 if any failed.
 summary() {
     printf '\n\033[1m%-44s %-8s %8s\033[0m\n' "step" "result" "seconds"

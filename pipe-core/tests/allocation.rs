@@ -44,32 +44,31 @@ fn failing() -> bool {
     FAIL.with(Cell::get)
 }
 
+/// One allocation: null when this thread's allocations fail, otherwise
+/// `allocate`'s result, counted by `grows` bytes when it succeeds.
+fn counted(grows: isize, allocate: impl FnOnce() -> *mut u8) -> *mut u8 {
+    if failing() {
+        return std::ptr::null_mut();
+    }
+    let ptr = allocate();
+    if !ptr.is_null() {
+        count(grows);
+    }
+    ptr
+}
+
 // SAFETY: every call is forwarded to `System` with the same arguments; the
 // counters are const-initialized thread locals without destructors, so
 // touching them never allocates.
 unsafe impl GlobalAlloc for CountingAllocator {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        if failing() {
-            return std::ptr::null_mut();
-        }
         // SAFETY: forwarded as is.
-        let ptr = unsafe { System.alloc(layout) };
-        if !ptr.is_null() {
-            count(layout.size() as isize);
-        }
-        ptr
+        counted(layout.size() as isize, || unsafe { System.alloc(layout) })
     }
 
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        if failing() {
-            return std::ptr::null_mut();
-        }
         // SAFETY: forwarded as is.
-        let ptr = unsafe { System.alloc_zeroed(layout) };
-        if !ptr.is_null() {
-            count(layout.size() as isize);
-        }
-        ptr
+        counted(layout.size() as isize, || unsafe { System.alloc_zeroed(layout) })
     }
 
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
@@ -79,15 +78,8 @@ unsafe impl GlobalAlloc for CountingAllocator {
     }
 
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        if failing() {
-            return std::ptr::null_mut();
-        }
         // SAFETY: forwarded as is.
-        let new = unsafe { System.realloc(ptr, layout, new_size) };
-        if !new.is_null() {
-            count(new_size as isize - layout.size() as isize);
-        }
-        new
+        counted(new_size as isize - layout.size() as isize, || unsafe { System.realloc(ptr, layout, new_size) })
     }
 }
 

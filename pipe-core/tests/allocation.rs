@@ -130,3 +130,41 @@ fn m3_a_free_list_that_cannot_grow_drops_the_segment_instead_of_aborting() {
     pool.give_back(Segment::new(16).expect("segment"));
     assert_eq!(pool.free_segments(), 1);
 }
+
+/// Bytes this thread still holds after a pipe made with `options` has had
+/// sixty 64-byte segments in flight at once and then had all of them
+/// consumed: what its pool keeps, and the writer's current segment.
+fn kept_after_sixty_segments(options: pipe_core::PipeOptions) -> isize {
+    let (mut reader, mut writer) = pipe_core::pipe(options).expect("valid options");
+    let baseline = live_bytes();
+    // Each write is examined, not consumed, so back pressure never stops
+    // the writer and every segment stays rented until the end.
+    for _ in 0..6 {
+        write_now(&mut writer, &pattern(640));
+        let read = read_now(&mut reader);
+        reader.advance_to(read.start, read.end).expect("examine everything, consume nothing");
+    }
+    write_now(&mut writer, b"!");
+    let read = read_now(&mut reader);
+    assert_eq!(read.bytes.len(), 3841);
+    reader.advance(read.end).expect("consume everything");
+    drop(read);
+    live_bytes() - baseline
+}
+
+#[test]
+fn m1_the_default_pool_keeps_one_pause_window_of_segments() {
+    let per_segment = {
+        let before = live_bytes();
+        let _one = Segment::new(64).expect("segment");
+        live_bytes() - before
+    };
+    // Pause at 1,024 bytes in 64-byte segments: the default pool keeps
+    // 1,024 / 64 + 2 = 18 free segments, as an explicit BoundedPool of 18 does.
+    let default = kept_after_sixty_segments(options(1024, 512, 64));
+    let explicit = kept_after_sixty_segments(options(1024, 512, 64).pool(BoundedPool::new(18)));
+    let fewer = kept_after_sixty_segments(options(1024, 512, 64).pool(BoundedPool::new(8)));
+    assert_eq!(default, explicit, "the default pool keeps pause / segment + 2 segments");
+    // Ten more segments kept, and the free list's own slots for them.
+    assert!(explicit - fewer >= 10 * per_segment, "each kept segment holds its bytes: {explicit} against {fewer}");
+}

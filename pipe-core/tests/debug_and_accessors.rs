@@ -84,6 +84,27 @@ fn s1_sequence_debug_shows_its_bounds_and_how_many_segments_it_spans() {
     assert!(shown.contains("start: 3") && shown.contains("end: 6"), "{shown}");
 }
 
+/// The hash of a position, by a fixed hasher.
+fn hash_of(position: &pipe_core::Position) -> u64 {
+    use std::hash::{BuildHasher, BuildHasherDefault};
+    BuildHasherDefault::<std::collections::hash_map::DefaultHasher>::default().hash_one(position)
+}
+
+#[test]
+fn s2_positions_hash_by_owner_and_offset_so_a_map_of_them_spreads() {
+    let parts: [&[u8]; 2] = [b"abc", b"def"];
+    let sequence = Sequence::from_slices(&parts);
+    let hashes: HashSet<u64> = (0..=6).map(|i| hash_of(&sequence.get_position(i).expect("offset"))).collect();
+    assert_eq!(hashes.len(), 7, "seven offsets, seven hashes: the offset is hashed");
+    let other_parts: [&[u8]; 1] = [b"abcdef"];
+    let other = Sequence::from_slices(&other_parts);
+    assert_ne!(
+        hash_of(&sequence.get_position(3).expect("3")),
+        hash_of(&other.get_position(3).expect("3")),
+        "the same offset in another sequence hashes apart: the owner is hashed"
+    );
+}
+
 #[test]
 fn s2_positions_at_the_same_offset_hash_alike_across_a_segment_boundary() {
     let parts: [&[u8]; 2] = [b"abc", b"def"];

@@ -20,8 +20,14 @@ struct CountingAllocator;
 thread_local! {
     /// Bytes allocated minus bytes freed, by this thread.
     static LIVE: Cell<isize> = const { Cell::new(0) };
+    /// Allocations made by this thread.
+    static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
     /// When set, this thread's allocations fail.
     static FAIL: Cell<bool> = const { Cell::new(false) };
+}
+
+fn allocations() -> usize {
+    ALLOCATIONS.with(Cell::get)
 }
 
 fn live_bytes() -> isize {
@@ -53,6 +59,7 @@ fn counted(grows: isize, allocate: impl FnOnce() -> *mut u8) -> *mut u8 {
     let ptr = allocate();
     if !ptr.is_null() {
         count(grows);
+        ALLOCATIONS.with(|n| n.set(n.get() + 1));
     }
     ptr
 }
@@ -167,4 +174,15 @@ fn m1_the_default_pool_keeps_one_pause_window_of_segments() {
     assert_eq!(default, explicit, "the default pool keeps pause / segment + 2 segments");
     // Ten more segments kept, and the free list's own slots for them.
     assert!(explicit - fewer >= 10 * per_segment, "each kept segment holds its bytes: {explicit} against {fewer}");
+}
+
+#[test]
+fn c1_a_blocking_call_allocates_nothing_once_the_thread_has_made_one() {
+    // The first call sets up the thread's blocker; later calls borrow it.
+    assert_eq!(pipe_core::block_on(std::future::ready(1)), 1);
+    let before = allocations();
+    for i in 0..3 {
+        assert_eq!(pipe_core::block_on(std::future::ready(i)), i);
+    }
+    assert_eq!(allocations(), before, "a blocking call borrows the thread's blocker and gives it back");
 }

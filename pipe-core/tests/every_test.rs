@@ -19,6 +19,9 @@ mod allocation;
 #[path = "async_io_adapters.rs"]
 mod async_io_adapters;
 
+#[path = "block_on.rs"]
+mod block_on;
+
 #[path = "blocking_io.rs"]
 mod blocking_io;
 

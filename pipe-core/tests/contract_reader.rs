@@ -637,3 +637,26 @@ fn r13_examined_before_consumed_comes_before_examined_moved_back() {
     );
     assert_err!(reader.advance_to(snap.at(2), snap.at(3)), PipeError::ExaminedMovedBack { examined: 3, previous: 4 });
 }
+
+#[test]
+fn r6_a_position_from_an_earlier_read_finds_its_byte_after_segments_were_released() {
+    // Four-byte segments: the position lies in the eighth segment of the
+    // first read; consuming three segments moves the later read's first
+    // segment, and the position must still name the same byte (S2).
+    let (mut reader, mut writer) = small_pipe(0, 0, 4);
+    let bytes = pattern(60);
+    write_now(&mut writer, &bytes);
+    let first = read_now(&mut reader);
+    let kept = first.at(30);
+    reader.advance_to(first.at(12), first.end).expect("consume three segments, examine everything");
+    write_now(&mut writer, b"!");
+    let result = reader.try_read().expect("read").expect("new bytes are there");
+    let buffer = result.buffer();
+    assert_eq!(buffer.start().offset(), 12);
+    let tail = buffer.slice_from_position(kept).expect("the position is still in the buffer");
+    let mut expected = bytes[30..].to_vec();
+    expected.push(b'!');
+    assert_eq!(tail.to_vec(), expected, "the kept position names byte 30");
+    let head = buffer.slice_positions(buffer.start(), kept).expect("start..kept");
+    assert_eq!(head.to_vec(), bytes[12..30].to_vec());
+}

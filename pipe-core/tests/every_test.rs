@@ -55,6 +55,9 @@ mod errors_display;
 #[path = "miri_aliasing.rs"]
 mod miri_aliasing;
 
+#[path = "rare_paths.rs"]
+mod rare_paths;
+
 #[path = "sequence_parsers.rs"]
 mod sequence_parsers;
 

@@ -57,6 +57,7 @@ fn r2_fill_buf_twice_without_consume_gives_the_same_bytes() {
     assert!(n > 0);
 }
 
+#[cfg(feature = "futures-io")]
 #[test]
 fn r2_async_fill_buf_twice_without_consume_gives_the_same_bytes() {
     use futures::io::AsyncBufReadExt;

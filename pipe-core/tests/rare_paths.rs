@@ -99,3 +99,34 @@ fn a_transfer_names_the_kinds_of_its_two_fds() {
     let transfer = Transfer::new(pipe_read.as_fd(), socket.as_fd(), &TransferOptions::default()).expect("transfer");
     assert_eq!(transfer.kinds(), (FdKind::Pipe, FdKind::StreamSocket));
 }
+
+#[test]
+fn s3_a_sequence_equals_only_its_own_bytes_in_every_comparison() {
+    let parts: [&[u8]; 2] = [b"ab", b"cd"];
+    let sequence = pipe_core::Sequence::from_slices(&parts);
+    assert!(sequence == b"abcd"[..] && sequence == &b"abcd"[..] && sequence == *b"abcd" && sequence == b"abcd");
+    assert!(sequence == b"abcd".to_vec() && b"abcd"[..] == sequence);
+    for other in [&b"abce"[..], b"abc", b"abcde", b""] {
+        assert!(sequence != *other, "[u8] {other:?}");
+        assert!(sequence != other, "&[u8] {other:?}");
+        assert!(sequence != other.to_vec(), "Vec {other:?}");
+        assert!(*other != sequence, "[u8] == Sequence {other:?}");
+    }
+    assert!(sequence != *b"abce" && sequence != b"abce", "arrays");
+}
+
+#[cfg(feature = "bytes")]
+#[test]
+fn s3_chunks_vectored_fills_one_slice_per_non_empty_chunk() {
+    use bytes::Buf;
+    use std::io::IoSlice;
+    let parts: [&[u8]; 4] = [b"ab", b"", b"cde", b"f"];
+    let sequence = pipe_core::Sequence::from_slices(&parts);
+    let mut slots = [IoSlice::new(&[]); 8];
+    let filled = sequence.chunks_vectored(&mut slots);
+    assert_eq!(filled, 3, "three non-empty chunks");
+    let got: Vec<&[u8]> = slots[..filled].iter().map(|s| &s[..]).collect();
+    assert_eq!(got, [&b"ab"[..], b"cde", b"f"]);
+    let mut two = [IoSlice::new(&[]); 2];
+    assert_eq!(sequence.chunks_vectored(&mut two), 2, "as many as fit");
+}

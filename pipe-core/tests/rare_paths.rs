@@ -104,7 +104,8 @@ fn a_transfer_names_the_kinds_of_its_two_fds() {
 fn s3_a_sequence_equals_only_its_own_bytes_in_every_comparison() {
     let parts: [&[u8]; 2] = [b"ab", b"cd"];
     let sequence = pipe_core::Sequence::from_slices(&parts);
-    assert!(sequence == b"abcd"[..] && sequence == &b"abcd"[..] && sequence == *b"abcd" && sequence == b"abcd");
+    let slice: &[u8] = b"abcd";
+    assert!(sequence == *slice && sequence == slice && sequence == *b"abcd" && sequence == b"abcd");
     assert!(sequence == b"abcd".to_vec() && b"abcd"[..] == sequence);
     for other in [&b"abce"[..], b"abc", b"abcde", b""] {
         assert!(sequence != *other, "[u8] {other:?}");

@@ -207,6 +207,22 @@ fn w6_advance_that_stays_at_or_above_resume_keeps_writer_paused() {
 }
 
 #[test]
+fn w9_completing_the_reader_wakes_only_a_writer_that_still_waits() {
+    // A flush future keeps its waker registered after it resolved; the
+    // reader's completion must not wake it a second time.
+    let (mut reader, mut writer) = small_pipe(10, 5, 16);
+    let waker = CountingWaker::new();
+    let mut flush = waker.waiting(writer.write(&pattern(12)));
+    let snap = read_now(&mut reader);
+    reader.advance(snap.at(12)).expect("advance");
+    assert_eq!(waker.wakes(), 1, "the resume edge wakes the writer");
+    assert!(matches!(waker.poll(&mut flush), Poll::Ready(Ok(_))));
+    reader.complete(None);
+    assert_eq!(waker.wakes(), 1, "the writer no longer waits, so completing the reader wakes nothing");
+    drop(flush);
+}
+
+#[test]
 fn w6_flush_above_pause_without_crossing_does_not_pause() {
     // Pause and resume are edges: after an R8 resume the count sits above
     // the pause threshold, and flushes that stay above it cross nothing.

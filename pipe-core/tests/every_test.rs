@@ -3,8 +3,9 @@
 //! to recompile and link instead of one per file. `cargo test` does not run
 //! it (`test = false`): each file below is also its own test binary.
 //!
-//! Left out: `splice_sigpipe` (it re-executes its own binary by test name)
-//! and `loom_flush_wakes_reader` (built only under `--cfg loom`).
+//! Left out: `splice_sigpipe` and `splice_wait_failure` (each re-executes
+//! its own binary by test name) and `loom_flush_wakes_reader` (built only
+//! under `--cfg loom`).
 #![cfg(not(loom))]
 
 #[path = "adapters_futures.rs"]

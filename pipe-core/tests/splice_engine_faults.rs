@@ -22,6 +22,9 @@ enum Answer {
     Claim(usize),
     /// Moves at most this many bytes.
     Cap(usize),
+    /// Fails with an error of this kind that carries no errno (an error a
+    /// `Syscalls` implementation makes itself).
+    Plain(io::ErrorKind),
 }
 
 /// Which call an answer applies to.
@@ -64,6 +67,7 @@ impl Faulty {
                     Answer::Errno(errno) => Err(io::Error::from_raw_os_error(errno)),
                     Answer::Claim(n) => Ok(Err(n)),
                     Answer::Cap(n) => Ok(Ok(len.min(n))),
+                    Answer::Plain(kind) => Err(io::Error::new(kind, "scripted error without an errno")),
                 }
             }
             _ => Ok(Ok(len)),
@@ -294,4 +298,97 @@ fn a_transfer_error_becomes_an_io_error_with_its_kind_and_its_text() {
     assert_eq!(io_error.to_string(), text, "and so does the text naming the call and the counts");
     let inner = io_error.get_ref().and_then(|e| e.downcast_ref::<TransferError>()).expect("the TransferError inside");
     assert_eq!(inner.held(), 10);
+}
+
+#[test]
+fn via_pipe_counts_every_splice_into_and_out_of_the_intermediate_pipe() {
+    // 10 bytes through the intermediate pipe at most 4 at a time: three
+    // fills and three pumps move bytes, a fourth fill sees end of file.
+    let mut sys = Faulty::new(&data(10))
+        .then(SPLICE_IN, Answer::Cap(4))
+        .then(SPLICE_OUT, Answer::Cap(4))
+        .then(SPLICE_IN, Answer::Cap(4))
+        .then(SPLICE_OUT, Answer::Cap(4));
+    let report = Engine::new(Route::ViaPipe, 4096).run(&mut sys, 100).expect("via pipe");
+    assert_eq!((report.bytes, report.spliced, report.stop), (10, 10, Stop::Eof));
+    let fills = sys.calls.iter().filter(|&&c| c == SPLICE_IN).count();
+    let pumps = sys.calls.iter().filter(|&&c| c == SPLICE_OUT).count();
+    assert_eq!((fills, pumps), (4, 3), "three fills that moved bytes, one that saw EOF, three pumps");
+    assert_eq!(report.splice_calls, 6, "each fill and each pump that moved bytes is one splice call: {report:?}");
+    assert_eq!((report.copied, report.copy_calls), (0, 0));
+}
+
+#[test]
+fn a_fallback_counts_each_read_out_of_the_intermediate_pipe_as_a_copy_call() {
+    // 100 bytes in the pipe when the pump is refused (EXDEV): read back out
+    // 30 at a time (4 reads), written (1), then the source's last 200 bytes
+    // read (1) and written (1); the read that sees end of file moves nothing.
+    let mut sys = Faulty::new(&data(300))
+        .then(SPLICE_IN, Answer::Cap(100))
+        .then(SPLICE_OUT, Answer::Errno(libc::EXDEV))
+        .then(DRAIN, Answer::Cap(30))
+        .then(DRAIN, Answer::Cap(30))
+        .then(DRAIN, Answer::Cap(30));
+    let mut engine = Engine::new(Route::ViaPipe, 4096);
+    let report = engine.run(&mut sys, 1_000).expect("falls back and copies");
+    assert_eq!(report.fallback.map(|f| f.recovered), Some(100));
+    let drains = sys.calls.iter().filter(|&&c| c == DRAIN).count();
+    assert_eq!(drains, 4, "30 + 30 + 30 + 10 bytes read back out of the pipe");
+    assert_eq!(report.copy_calls, 7, "4 reads out of the pipe, 2 writes and 1 read of the source: {report:?}");
+    assert_eq!((report.bytes, report.copied, report.splice_calls), (300, 300, 1));
+    assert_eq!(sys.dest, data(300));
+}
+
+#[test]
+fn a_transfer_error_with_nothing_held_does_not_mention_undelivered_bytes() {
+    let mut sys = Faulty::new(&data(10)).then(Call::Splice(End::Source, End::Dest), Answer::Errno(libc::ECONNRESET));
+    let error = expect_err(Engine::new(Route::Direct, 0).run(&mut sys, 100));
+    assert_eq!((error.held(), error.report().bytes), (0, 0));
+    let text = error.to_string();
+    assert!(text.ends_with("; 0 bytes were delivered by this call"), "{text:?}");
+    assert!(!text.contains("not delivered"), "nothing is held, so nothing is undelivered: {text:?}");
+}
+
+#[test]
+fn an_error_without_an_errno_is_returned_not_retried() {
+    // Only EINTR (or an errno-less error of kind `Interrupted`) is retried;
+    // any other error a `Syscalls` implementation makes ends the call.
+    let mut sys =
+        Faulty::new(&data(10)).then(Call::Splice(End::Source, End::Dest), Answer::Plain(io::ErrorKind::Other));
+    let error = expect_err(Engine::new(Route::Direct, 0).run(&mut sys, 100));
+    assert_eq!((error.op(), error.kind(), error.raw_os_error()), (Op::SpliceDirect, io::ErrorKind::Other, None));
+    assert_eq!(sys.calls.len(), 1, "the failed call was not repeated");
+    assert!(sys.dest.is_empty());
+}
+
+#[test]
+fn an_interrupted_error_without_an_errno_is_retried_like_eintr() {
+    let mut sys =
+        Faulty::new(&data(10)).then(Call::Splice(End::Source, End::Dest), Answer::Plain(io::ErrorKind::Interrupted));
+    let report = Engine::new(Route::Direct, 0).run(&mut sys, 10).expect("the interrupted call is retried");
+    assert_eq!((report.bytes, report.splice_calls, report.stop), (10, 1, Stop::Limit));
+    assert_eq!(sys.calls.len(), 2, "the interrupted call and its retry");
+    assert_eq!(sys.dest, data(10));
+}
+
+#[test]
+fn an_error_without_an_errno_after_bytes_were_delivered_is_an_error_not_would_block() {
+    // EAGAIN ends a call with `Ok(Stop::WouldBlock)` once bytes were
+    // delivered; any other error is returned with the exact count.
+    let direct = Call::Splice(End::Source, End::Dest);
+    let mut sys = Faulty::new(&data(10)).then(direct, Answer::Cap(4)).then(direct, Answer::Plain(io::ErrorKind::Other));
+    let error = expect_err(Engine::new(Route::Direct, 0).run(&mut sys, 100));
+    assert_eq!((error.op(), error.kind()), (Op::SpliceDirect, io::ErrorKind::Other));
+    assert_eq!(error.report().bytes, 4, "the exact count delivered before the error");
+    assert_eq!(sys.dest, data(4));
+}
+
+#[test]
+fn a_would_block_error_without_an_errno_after_bytes_ends_the_call_with_would_block() {
+    let direct = Call::Splice(End::Source, End::Dest);
+    let mut sys =
+        Faulty::new(&data(10)).then(direct, Answer::Cap(4)).then(direct, Answer::Plain(io::ErrorKind::WouldBlock));
+    let report = Engine::new(Route::Direct, 0).run(&mut sys, 100).expect("would block after 4 bytes is Ok");
+    assert_eq!((report.bytes, report.stop), (4, Stop::WouldBlock));
+    assert_eq!(sys.dest, data(4));
 }

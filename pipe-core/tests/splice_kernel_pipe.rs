@@ -5,6 +5,7 @@
 mod splice_common;
 
 use std::io::{Read, Write};
+use std::os::fd::AsRawFd;
 use std::thread;
 
 use pipe_core::splice::{
@@ -117,6 +118,24 @@ fn a_pooled_pipe_returns_empty_and_a_dirty_one_is_closed() {
     assert_eq!(pool.idle(), 0, "the pipe that held bytes is gone");
     pool.get().expect("lease").discard();
     assert_eq!(pool.stats().discarded, 2);
+}
+
+#[test]
+fn a_pool_keeps_at_most_max_idle_pipes_and_closes_the_rest() {
+    // Three empty pipes given back to a pool that keeps two: the third is
+    // closed (counted as discarded, not as holding bytes).
+    let pool = PipePool::new(2);
+    let leases: Vec<_> = (0..3).map(|_| pool.get().expect("lease")).collect();
+    drop(leases);
+    assert_eq!(pool.idle(), 2, "no more idle pipes than max_idle");
+    let stats = pool.stats();
+    assert_eq!((stats.created, stats.returned, stats.discarded, stats.discarded_nonempty), (3, 2, 1, 0), "{stats:?}");
+
+    // A pool that keeps none closes every pipe given back.
+    let none = PipePool::new(0);
+    drop(none.get().expect("lease"));
+    assert_eq!(none.idle(), 0, "max_idle 0 keeps nothing");
+    assert_eq!((none.stats().returned, none.stats().discarded), (0, 1));
 }
 
 // ---- bridges ----
@@ -250,4 +269,20 @@ fn drain_to_fd_into_a_closed_peer_is_broken_pipe() {
     drop(b);
     let error = drain_to_fd(&mut reader, &a).expect_err("no peer");
     assert_eq!(error.kind(), std::io::ErrorKind::BrokenPipe);
+}
+
+#[test]
+fn fill_from_fd_makes_no_read_once_it_has_its_limit() {
+    // The source holds exactly the limit and stays open, non-blocking: one
+    // more read would fail with EAGAIN, so a fill that reached its limit
+    // must return without reading again.
+    let (mut reader, mut writer) = user_pipe(PipeOptions::default()).expect("pipe");
+    let (src_read, mut src_write) = pipe();
+    src_write.write_all(&data(10)).expect("fill source");
+    set_nonblocking(src_read.as_raw_fd());
+    let n = fill_from_fd(&mut writer, &src_read, 10).expect("10 bytes are there, no more are needed");
+    assert_eq!(n, 10);
+    let result = reader.try_read().expect("try_read").expect("flushed");
+    assert!(result.buffer().to_vec() == data(10), "the 10 bytes, flushed");
+    drop(src_write);
 }

@@ -84,6 +84,37 @@ fn s1_sequence_debug_shows_its_bounds_and_how_many_segments_it_spans() {
     assert!(shown.contains("start: 3") && shown.contains("end: 6"), "{shown}");
 }
 
+#[test]
+fn s1_a_slice_from_a_segment_boundary_counts_only_the_segments_holding_its_bytes() {
+    // Offset 2 is the end of "ab" (and the empty segment after it); the
+    // slice's bytes all lie in the third segment, so its `Debug` counts one.
+    let parts: [&[u8]; 3] = [b"ab", b"", b"cd"];
+    let sequence = Sequence::from_slices(&parts);
+    for slice in [sequence.slice(2, 4).expect("2..4"), sequence.slice_from(2).expect("2..")] {
+        let shown = format!("{slice:?}");
+        assert!(shown.contains("start: 2") && shown.contains("end: 4") && shown.contains("segments: 1"), "{shown}");
+        assert_eq!(slice.to_vec(), b"cd");
+    }
+}
+
+#[test]
+fn s2_a_position_zero_bytes_on_is_that_very_position() {
+    // A reader names the segment holding its next byte: after "ab" that is
+    // the start of "cd", not the end of "ab" (the two are equivalent, S2).
+    let parts: [&[u8]; 2] = [b"ab", b"cd"];
+    let sequence = Sequence::from_slices(&parts);
+    let mut reader = SequenceReader::new(sequence);
+    reader.advance(2).expect("two bytes remain");
+    let start_of_second = reader.position();
+    let same = sequence.get_position_from(start_of_second, 0).expect("zero bytes on");
+    assert_eq!(same, start_of_second);
+    assert_eq!(
+        format!("{same:?}"),
+        format!("{start_of_second:?}"),
+        "the same segment and index, not only an equivalent position"
+    );
+}
+
 /// The hash of a position, by a fixed hasher.
 fn hash_of(position: &pipe_core::Position) -> u64 {
     use std::hash::{BuildHasher, BuildHasherDefault};

@@ -107,11 +107,14 @@ fn s3_a_sequence_equals_only_its_own_bytes_in_every_comparison() {
     let slice: &[u8] = b"abcd";
     assert!(sequence == *slice && sequence == slice && sequence == *b"abcd" && sequence == b"abcd");
     assert!(sequence == b"abcd".to_vec() && b"abcd"[..] == sequence);
+    assert!(slice == sequence && b"abcd".to_vec() == sequence, "the bytes on the left");
     for other in [&b"abce"[..], b"abc", b"abcde", b""] {
         assert!(sequence != *other, "[u8] {other:?}");
         assert!(sequence != other, "&[u8] {other:?}");
         assert!(sequence != other.to_vec(), "Vec {other:?}");
         assert!(*other != sequence, "[u8] == Sequence {other:?}");
+        assert!(other != sequence, "&[u8] == Sequence {other:?}");
+        assert!(other.to_vec() != sequence, "Vec == Sequence {other:?}");
     }
     assert!(sequence != *b"abce" && sequence != b"abce", "arrays");
 }

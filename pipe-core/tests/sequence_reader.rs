@@ -77,3 +77,14 @@ fn s4_is_next_and_advance_past_any_span_segments() {
     assert_eq!(r.position().offset(), 8);
     assert_eq!(r.unread_sequence().to_vec(), b"/");
 }
+
+#[test]
+fn s4_set_position_forward_from_the_middle_lands_on_the_position() {
+    let parts: [&[u8]; 3] = [b"abc", b"", b"defgh"];
+    let seq = Sequence::from_slices(&parts);
+    let mut r = SequenceReader::new(seq);
+    r.advance(2).expect("advance 2");
+    r.set_position(seq.get_position(5).expect("5")).expect("forward to 5");
+    assert_eq!(r.consumed(), 5, "moved by the 3 bytes between, not by 5");
+    assert_eq!(r.try_read(), Some(b'f'));
+}

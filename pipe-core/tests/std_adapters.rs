@@ -118,3 +118,16 @@ fn r12_an_owning_writer_adapter_completes_on_drop() {
     reader.into_std().read_to_string(&mut text).expect("read");
     assert_eq!(text, "unflushed");
 }
+
+#[test]
+fn w1_a_new_adapter_goes_on_filling_the_writers_current_segment() {
+    // Each borrowing adapter starts without a cached room; the second must
+    // find the room the first left, not rent a fresh 32 KiB segment.
+    let (mut reader, mut writer) = small(0, 0, 16);
+    writer.as_std().write_all(b"ab").expect("write");
+    writer.as_std().write_all(b"cd").expect("write");
+    assert_eq!(writer.stats().segments_rented, 1, "both writes in the first segment");
+    writer.flush_blocking().expect("flush");
+    let result = reader.read_blocking().expect("read");
+    assert_eq!(result.buffer().as_slice(), Some(&b"abcd"[..]), "one contiguous segment");
+}

@@ -115,14 +115,14 @@ record() {
     printf '%s\n' "$line" >>"$VERIFICATION_DIR/$layer.tsv"
 }
 
-# latest_field <layer> <id> <key>: a field of the last record of <id>, or
-# nothing.
+# latest_field <layer> <id> <key>: a field of the last record of <id> that has
+# it, or nothing (a failed run records fewer fields).
 latest_field() {
     local file="$VERIFICATION_DIR/$1.tsv"
     [ -f "$file" ] || return 0
     awk -F'\t' -v id="$2" -v key="$3" '
         { v = ""; match_id = 0
           for (i = 1; i <= NF; i++) { if ($i == "id=" id) match_id = 1; if (index($i, key "=") == 1) v = substr($i, length(key) + 2) }
-          if (match_id) last = v }
+          if (match_id && v != "") last = v }
         END { print last }' "$file"
 }

@@ -272,6 +272,23 @@ fn drain_to_fd_into_a_closed_peer_is_broken_pipe() {
 }
 
 #[test]
+fn fill_from_fd_takes_no_byte_beyond_its_limit_from_the_descriptor() {
+    // The writer's segment has room for far more than the limit; the bytes
+    // past it belong to whoever reads the descriptor next.
+    let (mut reader, mut writer) = user_pipe(PipeOptions::default()).expect("pipe");
+    let (mut src_read, mut src_write) = pipe();
+    src_write.write_all(&data(10)).expect("fill source");
+    drop(src_write);
+    let n = fill_from_fd(&mut writer, &src_read, 4).expect("4 of the 10 bytes");
+    assert_eq!(n, 4);
+    let result = reader.try_read().expect("try_read").expect("flushed");
+    assert!(result.buffer().to_vec() == data(10)[..4], "the first 4 bytes, and only those");
+    let mut rest = Vec::new();
+    src_read.read_to_end(&mut rest).expect("the rest stays in the source");
+    assert_eq!(rest, data(10)[4..]);
+}
+
+#[test]
 fn fill_from_fd_makes_no_read_once_it_has_its_limit() {
     // The source holds exactly the limit and stays open, non-blocking: one
     // more read would fail with EAGAIN, so a fill that reached its limit

@@ -36,11 +36,17 @@ fn pipe_error(what: &str, error: PipeError) -> io::Error {
 /// the count, 0 at end of file. `EINTR` is retried; `EAGAIN` is an error of
 /// kind `WouldBlock` with nothing advanced.
 pub fn read_into(writer: &mut PipeWriter, fd: impl AsFd, hint: usize) -> io::Result<usize> {
-    let fd = fd.as_fd();
+    read_at_most(writer, fd.as_fd(), hint, usize::MAX)
+}
+
+/// [`read_into`] that takes at most `most` bytes from `fd`: the writer's
+/// memory may be larger than asked for, and a caller with a limit must not
+/// take bytes beyond it from the descriptor.
+fn read_at_most(writer: &mut PipeWriter, fd: BorrowedFd<'_>, hint: usize, most: usize) -> io::Result<usize> {
     let memory = writer.get_memory(hint).map_err(|e| pipe_error("get_memory for a read from an fd", e))?;
-    let len = memory.len();
+    let len = memory.len().min(most);
     let n = loop {
-        match rustix::io::read(fd, &mut *memory) {
+        match rustix::io::read(fd, &mut memory[..len]) {
             Ok(n) => break n,
             Err(Errno::INTR) => continue,
             Err(e) => {
@@ -62,8 +68,8 @@ pub fn fill_from_fd(writer: &mut PipeWriter, fd: impl AsFd, limit: u64) -> io::R
     let fd = fd.as_fd();
     let mut total = 0u64;
     while total < limit {
-        let hint = usize::try_from(limit - total).unwrap_or(usize::MAX).min(super::engine::COPY_BUFFER);
-        let n = read_into(writer, fd, hint)?;
+        let left = usize::try_from(limit - total).unwrap_or(usize::MAX);
+        let n = read_at_most(writer, fd, left.min(super::engine::COPY_BUFFER), left)?;
         if n == 0 {
             break;
         }

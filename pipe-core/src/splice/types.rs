@@ -90,9 +90,11 @@ pub struct TransferReport {
     pub spliced: u64,
     /// Of those, bytes delivered by `write`.
     pub copied: u64,
-    /// `splice` calls that returned a count (retries after `EINTR` not counted).
+    /// `splice` calls that moved bytes (the call that reports end of file
+    /// and retries after `EINTR` are not counted).
     pub splice_calls: u64,
-    /// `read` and `write` calls that returned a count.
+    /// `read` and `write` calls that moved bytes (the read that reports end
+    /// of file is not counted).
     pub copy_calls: u64,
     /// The switch to the copy path in this call, if one happened.
     pub fallback: Option<Fallback>,

@@ -75,6 +75,16 @@ summary() {
     return "$STEP_FAILED"
 }
 
+# steps_field: the steps run so far with their results and times, in one
+# line for a tier's record.
+steps_field() {
+    local i steps=""
+    for i in "${!STEP_NAMES[@]}"; do
+        steps+="${steps:+; }${STEP_NAMES[$i]}: ${STEP_RESULTS[$i]} (${STEP_SECONDS[$i]} s)"
+    done
+    printf '%s' "$steps"
+}
+
 # ensure_cargo_tool <binary> <crate>: installs a cargo subcommand when missing.
 ensure_cargo_tool() {
     if ! command -v "$1" >/dev/null 2>&1; then

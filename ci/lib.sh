@@ -64,6 +64,44 @@ together() {
     fi
 }
 
+# lanes <function> <function>: two sequences of steps at once, for a tier
+# whose steps leave a core idle one at a time (a single-threaded run, a
+# crate's serial compile tail, a link). Each function calls `step` as usual.
+# The first runs in this shell and prints as it goes; the second runs beside
+# it, its output printed after it ends. Every step keeps its own row and time
+# (the rows of the two lanes overlap in time; the total is wall time).
+# Two lanes should not share a build directory: one would wait for the other.
+lanes() {
+    local dir fail_fast=${FAIL_FAST:-0}
+    dir=$(mktemp -d)
+    (
+        STEP_NAMES=() STEP_RESULTS=() STEP_SECONDS=() STEP_FAILED=0 FAIL_FAST=0
+        "$2" >"$dir/log" 2>&1
+        for i in "${!STEP_NAMES[@]}"; do
+            printf '%s\t%s\t%s\n' "${STEP_RESULTS[$i]}" "${STEP_SECONDS[$i]}" "${STEP_NAMES[$i]}"
+        done >"$dir/steps"
+    ) &
+    local beside=$!
+    FAIL_FAST=0
+    "$1"
+    wait "$beside"
+    printf '\n\033[1m==> the steps that ran beside those above\033[0m\n'
+    cat "$dir/log"
+    local result seconds name
+    while IFS=$'\t' read -r result seconds name; do
+        STEP_NAMES+=("$name")
+        STEP_RESULTS+=("$result")
+        STEP_SECONDS+=("$seconds")
+        [ "$result" = ok ] || STEP_FAILED=1
+    done <"$dir/steps"
+    rm -rf "$dir"
+    FAIL_FAST=$fail_fast
+    if [ "$STEP_FAILED" = 1 ] && [ "$FAIL_FAST" = 1 ]; then
+        summary
+        exit 1
+    fi
+}
+
 # summary: prints every step with its result and time; returns 1 if any failed.
 summary() {
     printf '\n\033[1m%-44s %-8s %8s\033[0m\n' "step" "result" "seconds"

@@ -123,6 +123,18 @@ steps_field() {
     printf '%s' "$steps"
 }
 
+# BUG_CARGO: cargo with the seeded bugs compiled into pipe-core and the
+# simulator only (nightly cargo's per-package profile rustflags, release
+# profile) instead of `RUSTFLAGS="--cfg pipe_core_bug"`, which reaches every
+# crate: a bug build then shares its dependencies with the normal release
+# build in the same directory, and only pipe-core and what depends on it
+# compile again (under their own hashes, so neither build evicts the other).
+# Test executables only: cargo copies a binary target to one unhashed path,
+# which the two builds would overwrite in turn.
+BUG_CARGO=(cargo +nightly -Zprofile-rustflags
+    --config 'profile.release.package.pipe-core.rustflags = ["--cfg", "pipe_core_bug"]'
+    --config 'profile.release.package.sim.rustflags = ["--cfg", "pipe_core_bug"]')
+
 # ensure_cargo_tool <binary> <crate>: installs a cargo subcommand when missing.
 ensure_cargo_tool() {
     if ! command -v "$1" >/dev/null 2>&1; then

@@ -1,11 +1,14 @@
-//! Every integration test of pipe-core in one binary, for loops that rebuild
-//! the crate once per change (mutation testing, `ci/mutants`): one test crate
-//! to recompile and link instead of one per file. `cargo test` does not run
-//! it (`test = false`): each file below is also its own test binary.
+//! Every integration test of pipe-core in one binary: one test crate to
+//! compile and link instead of one per file, in every build that has them
+//! (the tests, clippy, loom, the packaged crate, each mutant of
+//! `ci/mutants`). `Cargo.toml` turns off cargo's one-binary-per-file
+//! discovery (`autotests = false`) and lists the files that stay binaries of
+//! their own: `splice_sigpipe` and `splice_wait_failure` (each re-executes
+//! its own binary by test name), `loom_flush_wakes_reader` (built only under
+//! `--cfg loom`), and the files Miri runs alone (also included here).
 //!
-//! Left out: `splice_sigpipe` and `splice_wait_failure` (each re-executes
-//! its own binary by test name) and `loom_flush_wakes_reader` (built only
-//! under `--cfg loom`).
+//! `cargo test -p pipe-core --test every_test -- contract_reader::` runs one
+//! file's tests.
 #![cfg(not(loom))]
 
 #[path = "adapters_futures.rs"]

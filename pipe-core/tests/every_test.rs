@@ -10,6 +10,10 @@
 //! `cargo test -p pipe-core --test every_test -- contract_reader::` runs one
 //! file's tests.
 #![cfg(not(loom))]
+// Each file declares the shared helpers (`mod common;`) so that it also
+// builds as a crate of its own (Miri runs some alone); here that loads them
+// once per file.
+#![allow(clippy::duplicate_mod)]
 
 #[path = "adapters_futures.rs"]
 mod adapters_futures;
